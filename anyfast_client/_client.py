@@ -1,0 +1,503 @@
+"""The sync and async clients: thin I/O shells around the shared request logic.
+
+Everything that is not I/O lives in :class:`_BaseClient` and the sans-I/O
+modules; :class:`AnyfastClient` and :class:`AsyncAnyfastClient` differ only by
+``await``. Each owns one pooled httpx client, made on first use (so an
+instance is cheap to build and can be pickled into a worker process) and
+reused across calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+)
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+from pydantic import SecretStr, ValidationError
+
+from . import _config
+from ._errors import (
+    AnyfastError,
+    APIStatusError,
+    APITimeoutError,
+    status_error,
+    transport_error,
+)
+from ._models import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatRequest,
+    EmbeddingRequest,
+    EmbeddingResponse,
+)
+from ._retry import parse_retry_after, retry_delay, should_retry_error
+from ._stream import ChunkDecoder
+from ._version import __version__
+
+__all__ = ["AnyfastClient", "AsyncAnyfastClient", "AsyncStream", "Stream"]
+
+logger = logging.getLogger("anyfast_client")
+
+_Model = TypeVar("_Model", ChatCompletion, EmbeddingResponse)
+# Failures that happen before a byte of the request reached the server.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+
+
+class _BaseClient:
+    def __init__(
+        self,
+        *,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        embeddings_base_url: str | None = None,
+        timeout: _config.TimeoutTypes = None,
+        max_retries: int = _config.DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be 0 or more")
+        self.api_key = _config.resolve_api_key(api_key)
+        self.base_url = _config.resolve_base_url(base_url)
+        self.embeddings_base_url = _config.resolve_embeddings_base_url(
+            embeddings_base_url, self.base_url
+        )
+        self.timeout = _config.resolve_timeout(timeout)
+        self.max_retries = max_retries
+        self.default_headers = dict(default_headers or {})
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, "
+            f"max_retries={self.max_retries}, api_key={'set' if self.api_key else 'unset'})"
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        if not self._owns_http:
+            raise TypeError(
+                f"{type(self).__name__} built with your own http_client cannot be pickled: "
+                "pass the settings instead and let each process make its own connection pool."
+            )
+        state = self.__dict__.copy()
+        del state["_lock"]
+        state["_http"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    _owns_http: bool
+
+    def _headers(self, *, stream: bool) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {_config.require_api_key(self.api_key)}",
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream" if stream else "application/json",
+            "User-Agent": f"anyfast-integrations/{__version__}",
+            **self.default_headers,
+        }
+
+    def _chat_args(self, request: ChatRequest, *, stream: bool) -> tuple[str, dict[str, Any], bool]:
+        return f"{self.base_url}/chat/completions", request.to_body(stream=stream), stream
+
+    def _embeddings_args(self, request: EmbeddingRequest) -> tuple[str, dict[str, Any], bool]:
+        return f"{self.embeddings_base_url}/embeddings", request.to_body(), False
+
+    def _retry_wait(
+        self, error: AnyfastError, attempt: int, *, sent: bool, headers: Mapping[str, str]
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up."""
+        if attempt >= self.max_retries or not should_retry_error(error, sent=sent):
+            return None
+        delay = retry_delay(attempt, parse_retry_after(headers))
+        logger.info("Retrying in %.2fs after: %s", delay, error)
+        return delay
+
+    def _on_transport_error(self, exc: httpx.TransportError, attempt: int) -> float:
+        error = transport_error(exc)
+        delay = self._retry_wait(error, attempt, sent=not isinstance(exc, _NOT_SENT), headers={})
+        if delay is None:
+            raise error from exc
+        return delay
+
+    def _on_status_error(self, response: httpx.Response, attempt: int) -> float:
+        error = status_error(response.status_code, response.content, response.headers)
+        logger.debug("HTTP %s from %s", response.status_code, response.url)
+        delay = self._retry_wait(error, attempt, sent=True, headers=response.headers)
+        if delay is None:
+            raise error
+        return delay
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _read(response: httpx.Response) -> httpx.Response:
+    """Read the whole body and give the connection back to the pool."""
+    try:
+        response.read()
+    except httpx.TransportError as exc:
+        raise transport_error(exc) from exc
+    finally:
+        response.close()
+    return response
+
+
+async def _aread(response: httpx.Response) -> httpx.Response:
+    try:
+        await response.aread()
+    except httpx.TransportError as exc:
+        raise transport_error(exc) from exc
+    finally:
+        await response.aclose()
+    return response
+
+
+def _parse(model: type[_Model], response: httpx.Response) -> _Model:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise AnyfastError(
+            f"The server answered {response.status_code} with a body that is not a "
+            f"{model.__name__}: {response.text[:200]!r}"
+        ) from exc
+
+
+class AnyfastClient(_BaseClient):
+    """Talks to the Anyfast chat-completions API.
+
+    Example::
+
+        from anyfast_client import AnyfastClient, ChatRequest, UserMessage
+
+        with AnyfastClient() as client:  # the key comes from ANYFAST_API_KEY
+            request = ChatRequest(messages=[UserMessage(content="Hi")], enable_thinking=True)
+            for chunk in client.chat_stream(request):
+                ...
+
+    Retries connect errors, 408, 409, 429 and 5xx up to ``max_retries`` times,
+    honouring Retry-After. A read timeout is not retried: the request may
+    already be billed.
+    """
+
+    def __init__(self, *, http_client: httpx.Client | None = None, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._http = http_client
+        self._owns_http = http_client is None
+
+    def _client(self) -> httpx.Client:
+        http = self._http
+        if http is None:
+            with self._lock:
+                if self._http is None:
+                    self._http = httpx.Client(limits=_LIMITS, timeout=self.timeout)
+                http = self._http
+        return http
+
+    def chat(self, request: ChatRequest) -> ChatCompletion:
+        response, _ = self._send(*self._chat_args(request, stream=False))
+        return _parse(ChatCompletion, _read(response))
+
+    def chat_stream(self, request: ChatRequest) -> Stream:
+        """A stream of chunks; the request goes out on the first ``next``."""
+        args = self._chat_args(request, stream=True)
+        return Stream(lambda attempt: self._send(*args, attempt), self._retry_wait)
+
+    def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:
+        response, _ = self._send(*self._embeddings_args(request))
+        return _parse(EmbeddingResponse, _read(response))
+
+    def _send(
+        self, url: str, body: dict[str, Any], stream: bool, attempt: int = 0
+    ) -> tuple[httpx.Response, int]:
+        """POST with retries; the response and the attempt that got it."""
+        http = self._client()
+        request = http.build_request(
+            "POST",
+            url,
+            content=_encode(body),
+            headers=self._headers(stream=stream),
+            timeout=self.timeout,
+        )
+        while True:
+            try:
+                response = http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                delay = self._on_transport_error(exc, attempt)
+            else:
+                if response.is_success:
+                    return response, attempt
+                delay = self._on_status_error(_read(response), attempt)
+            time.sleep(delay)
+            attempt += 1
+
+    def close(self) -> None:
+        if self._owns_http and self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncAnyfastClient(_BaseClient):
+    """The async twin of :class:`AnyfastClient`; the same settings and behaviour."""
+
+    def __init__(self, *, http_client: httpx.AsyncClient | None = None, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._http = http_client
+        self._owns_http = http_client is None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["_loop"] = None
+        return state
+
+    def _client(self) -> httpx.AsyncClient:
+        # A pool's connections belong to the event loop that opened them: a
+        # caller that runs asyncio.run() twice gets a fresh pool the second time.
+        loop = asyncio.get_running_loop()
+        http = self._http
+        if http is None or (self._owns_http and self._loop is not loop):
+            http = self._http = httpx.AsyncClient(limits=_LIMITS, timeout=self.timeout)
+            self._loop = loop
+        return http
+
+    async def chat(self, request: ChatRequest) -> ChatCompletion:
+        response, _ = await self._send(*self._chat_args(request, stream=False))
+        return _parse(ChatCompletion, await _aread(response))
+
+    def chat_stream(self, request: ChatRequest) -> AsyncStream:
+        """A stream of chunks; the request goes out on the first ``anext``."""
+        args = self._chat_args(request, stream=True)
+        return AsyncStream(lambda attempt: self._send(*args, attempt), self._retry_wait)
+
+    async def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:
+        response, _ = await self._send(*self._embeddings_args(request))
+        return _parse(EmbeddingResponse, await _aread(response))
+
+    async def _send(
+        self, url: str, body: dict[str, Any], stream: bool, attempt: int = 0
+    ) -> tuple[httpx.Response, int]:
+        """POST with retries; the response and the attempt that got it."""
+        http = self._client()
+        request = http.build_request(
+            "POST",
+            url,
+            content=_encode(body),
+            headers=self._headers(stream=stream),
+            timeout=self.timeout,
+        )
+        while True:
+            try:
+                response = await http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                delay = self._on_transport_error(exc, attempt)
+            else:
+                if response.is_success:
+                    return response, attempt
+                delay = self._on_status_error(await _aread(response), attempt)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def close(self) -> None:
+        if self._owns_http and self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+# --------------------------------------------------------------------------- streams
+
+_RetryWait = Callable[..., float | None]
+# Each opener takes the attempt number to start from and returns the one it used.
+_Opener = Callable[[int], tuple[httpx.Response, int]]
+_AsyncOpener = Callable[[int], Awaitable[tuple[httpx.Response, int]]]
+
+
+class _StreamBase:
+    """What both streams share: the decoder, the retry rule and the result so far."""
+
+    def __init__(self, retry_wait: _RetryWait) -> None:
+        self._retry_wait = retry_wait
+        self._decoder = ChunkDecoder()
+        self._started = False
+
+    @property
+    def completion(self) -> ChatCompletion:
+        """Everything received so far, merged into one completion."""
+        return self._decoder.accumulator.result()
+
+    def _on_chunks(self, data: bytes) -> list[ChatCompletionChunk]:
+        chunks = self._decoder.feed(data)
+        if chunks:
+            self._started = True
+        return chunks
+
+    def _on_failure(self, exc: Exception, attempt: int) -> float:
+        """A failure while reading: the wait before starting over, or raise."""
+        error = self._as_error(exc)
+        # Only a stream that has shown the caller nothing may start over.
+        delay = (
+            None
+            if self._started
+            else self._retry_wait(
+                error, attempt, sent=isinstance(error, APIStatusError), headers={}
+            )
+        )
+        if delay is None:
+            if error is exc:
+                raise error
+            raise error from exc
+        self._decoder = ChunkDecoder()
+        return delay
+
+    def _as_error(self, exc: Exception) -> AnyfastError:
+        if isinstance(exc, AnyfastError):
+            return exc
+        if isinstance(exc, httpx.TimeoutException) and not self._started:
+            # Not retried: the request was sent and may be billed.
+            return APITimeoutError(f"Timed out waiting for the stream ({type(exc).__name__})")
+        return self._decoder.interrupted(f"{type(exc).__name__}: {exc}")
+
+
+def _drained(decoder: ChunkDecoder, exc: httpx.TransportError) -> None:
+    """A connection that fails after [DONE] lost nothing; any other failure counts."""
+    if not decoder.done:
+        raise exc
+
+
+class Stream(_StreamBase):
+    """An iterator of :class:`ChatCompletionChunk` that is also a context manager.
+
+    Leaving the ``with`` block, or breaking out of the loop inside it, closes
+    the connection. A stream that ends early raises
+    :class:`StreamInterruptedError` with what arrived in ``.partial``.
+    """
+
+    def __init__(self, open_response: _Opener, retry_wait: _RetryWait) -> None:
+        super().__init__(retry_wait)
+        self._open = open_response
+        self._iterator = self._iterate()
+
+    def __iter__(self) -> Iterator[ChatCompletionChunk]:
+        return self._iterator
+
+    def __next__(self) -> ChatCompletionChunk:
+        return next(self._iterator)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._iterator.close()
+
+    def _iterate(self) -> Generator[ChatCompletionChunk, None, None]:
+        attempt = 0
+        while True:
+            response, attempt = self._open(attempt)
+            try:
+                yield from self._read(response)
+                return
+            except (httpx.TransportError, AnyfastError) as exc:
+                delay = self._on_failure(exc, attempt)
+            finally:
+                response.close()
+            time.sleep(delay)
+            attempt += 1
+
+    def _read(self, response: httpx.Response) -> Iterator[ChatCompletionChunk]:
+        try:
+            for data in response.iter_bytes():
+                yield from self._on_chunks(data)
+        except httpx.TransportError as exc:
+            _drained(self._decoder, exc)
+        yield from self._decoder.close()
+
+
+class AsyncStream(_StreamBase):
+    """The async twin of :class:`Stream`: ``async for`` and ``async with``."""
+
+    def __init__(self, open_response: _AsyncOpener, retry_wait: _RetryWait) -> None:
+        super().__init__(retry_wait)
+        self._open = open_response
+        self._iterator = self._iterate()
+
+    def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
+        return self._iterator
+
+    async def __anext__(self) -> ChatCompletionChunk:
+        return await anext(self._iterator)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._iterator.aclose()
+
+    async def _iterate(self) -> AsyncGenerator[ChatCompletionChunk, None]:
+        attempt = 0
+        while True:
+            response, attempt = await self._open(attempt)
+            try:
+                async for chunk in self._read(response):
+                    yield chunk
+                return
+            except (httpx.TransportError, AnyfastError) as exc:
+                delay = self._on_failure(exc, attempt)
+            finally:
+                await response.aclose()
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def _read(self, response: httpx.Response) -> AsyncIterator[ChatCompletionChunk]:
+        try:
+            async for data in response.aiter_bytes():
+                for chunk in self._on_chunks(data):
+                    yield chunk
+        except httpx.TransportError as exc:
+            _drained(self._decoder, exc)
+        for chunk in self._decoder.close():
+            yield chunk

@@ -1,0 +1,265 @@
+"""The one boundary where foreign failures become this package's errors.
+
+::
+
+    AnyfastError
+    ├── MissingAPIKeyError          no key in the argument or ANYFAST_API_KEY (also a ValueError)
+    ├── APIConnectionError          the request did not get a response
+    │   └── APITimeoutError
+    ├── StreamInterruptedError      a stream ended before it was complete; .partial holds what came
+    └── APIStatusError              the server answered with an error
+        ├── BadRequestError         400, 422
+        ├── AuthenticationError     401
+        ├── PermissionDeniedError   402, 403 (permission or quota)
+        ├── NotFoundError           404
+        ├── RequestTooLargeError    413
+        ├── RateLimitError          429
+        └── InternalServerError     5xx
+
+Every status error carries ``status_code``, ``message``, ``code``, ``type``,
+``param``, ``request_id`` and ``body`` (truncated). None of them holds the API
+key: the key only ever travels in the Authorization header.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from ._models import ChatCompletion
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AnyfastError",
+    "AuthenticationError",
+    "BadRequestError",
+    "InternalServerError",
+    "MissingAPIKeyError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "StreamInterruptedError",
+]
+
+_BODY_LIMIT = 2000
+_REQUEST_ID_SUFFIX = re.compile(r"\(request id: ([^)]+)\)\s*$")
+_REQUEST_ID_HEADERS = ("x-request-id", "x-oneapi-request-id", "request-id")
+
+
+class AnyfastError(Exception):
+    """Base of every error this package raises."""
+
+
+class MissingAPIKeyError(AnyfastError, ValueError):
+    def __init__(self) -> None:
+        super().__init__(
+            "No Anyfast API key: pass api_key=... or set the ANYFAST_API_KEY environment variable."
+        )
+
+
+class APIConnectionError(AnyfastError):
+    """The request got no response: DNS, refused or reset connection, protocol error."""
+
+
+class APITimeoutError(APIConnectionError):
+    """Connecting, writing or reading took longer than the timeout allows."""
+
+
+class StreamInterruptedError(AnyfastError):
+    """A stream ended before ``[DONE]`` or without a ``finish_reason``.
+
+    ``partial`` is the completion assembled from every chunk received, so no
+    data is lost; it is never passed off as a complete answer.
+    """
+
+    def __init__(self, message: str, partial: ChatCompletion | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
+class APIStatusError(AnyfastError):
+    """The server answered with an error status, or an error event in a stream."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str | int | None = None,
+        type: str | None = None,  # noqa: A002 - the wire's own name
+        param: str | None = None,
+        request_id: str | None = None,
+        body: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+        self.type = type
+        self.param = param
+        self.request_id = request_id
+        self.body = body
+
+    def __str__(self) -> str:
+        extra = f", code={self.code!r}" if self.code is not None else ""
+        return f"Error code: {self.status_code}{extra} - {self.message}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments do not survive the default pickling of exceptions.
+        return (_rebuild_status_error, (type(self), self.message, self.__dict__))
+
+
+def _rebuild_status_error(
+    cls: type[APIStatusError], message: str, state: dict[str, Any]
+) -> APIStatusError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
+
+class BadRequestError(APIStatusError):
+    pass
+
+
+class AuthenticationError(APIStatusError):
+    pass
+
+
+class PermissionDeniedError(APIStatusError):
+    pass
+
+
+class NotFoundError(APIStatusError):
+    pass
+
+
+class RequestTooLargeError(APIStatusError):
+    pass
+
+
+class RateLimitError(APIStatusError):
+    pass
+
+
+class InternalServerError(APIStatusError):
+    pass
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    422: BadRequestError,
+    401: AuthenticationError,
+    402: PermissionDeniedError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    413: RequestTooLargeError,
+    429: RateLimitError,
+}
+
+# Codes seen in error events that arrive after HTTP 200, with the status they stand for.
+_EVENT_CODE_STATUS: dict[str, int] = {
+    "data_inspection_failed": 400,
+    "invalid_request_error": 400,
+    "rate_limit_exceeded": 429,
+    "insufficient_quota": 403,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    if status >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status, APIStatusError)
+
+
+def _error_object(payload: object) -> Mapping[str, Any]:
+    if isinstance(payload, Mapping):
+        inner = payload.get("error", payload)
+        if isinstance(inner, Mapping):
+            return inner
+        if isinstance(inner, str):
+            return {"message": inner}
+    return {}
+
+
+def _as_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _code(value: object) -> str | int | None:
+    return value if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def status_error(
+    status: int, body: bytes | str, headers: Mapping[str, str] | None = None
+) -> APIStatusError:
+    """Build the matching error from a status, a body of any shape and the headers."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    try:
+        payload: object = json.loads(text)
+    except ValueError:
+        payload = None
+    return _from_error_object(status, _error_object(payload), text, headers or {})
+
+
+def event_error(error: Mapping[str, Any]) -> APIStatusError:
+    """Build the matching error from an ``{"error": ...}`` event inside a stream."""
+    code = _code(error.get("code"))
+    status = _event_status(code)
+    return _from_error_object(status, error, json.dumps({"error": dict(error)}), {})
+
+
+def _event_status(code: str | int | None) -> int:
+    if isinstance(code, int) and 400 <= code < 600:
+        return code
+    if isinstance(code, str):
+        if code.isdigit() and 400 <= int(code) < 600:
+            return int(code)
+        return _EVENT_CODE_STATUS.get(code, 500)
+    return 500
+
+
+def _from_error_object(
+    status: int, error: Mapping[str, Any], raw: str, headers: Mapping[str, str]
+) -> APIStatusError:
+    message = _as_text(error.get("message")) or _fallback_message(status, raw)
+    request_id = _request_id(message, headers)
+    return status_error_class(status)(
+        message,
+        status_code=status,
+        code=_code(error.get("code")),
+        type=_as_text(error.get("type")),
+        param=_as_text(error.get("param")),
+        request_id=request_id,
+        body=raw[:_BODY_LIMIT],
+    )
+
+
+def _fallback_message(status: int, raw: str) -> str:
+    snippet = " ".join(raw.split())[:200]
+    reason = httpx.codes.get_reason_phrase(status) or "Error"
+    return f"{reason}: {snippet}" if snippet else reason
+
+
+def _request_id(message: str, headers: Mapping[str, str]) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    match = _REQUEST_ID_SUFFIX.search(message)
+    return match.group(1) if match else None
+
+
+def transport_error(exc: httpx.TransportError) -> APIConnectionError:
+    """Map an httpx failure to ours; the caller raises it ``from exc``."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"Request timed out ({type(exc).__name__}): {exc}")
+    return APIConnectionError(f"Connection error ({type(exc).__name__}): {exc}")

@@ -1,0 +1,332 @@
+"""Request and response models of the chat-completions wire.
+
+Requests are strict: documented ranges are checked before a byte is sent.
+Responses are lenient: unknown fields and values survive, so a new
+``finish_reason`` or an extra usage counter never breaks a caller.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "AssistantMessage",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatRequest",
+    "Choice",
+    "ChunkChoice",
+    "CompletionTokensDetails",
+    "ContentPart",
+    "Delta",
+    "Embedding",
+    "EmbeddingRequest",
+    "EmbeddingResponse",
+    "EmbeddingUsage",
+    "FunctionCall",
+    "FunctionCallDelta",
+    "ImagePart",
+    "ImageURL",
+    "Message",
+    "PromptTokensDetails",
+    "ResponseMessage",
+    "SystemMessage",
+    "TextPart",
+    "ToolCall",
+    "ToolCallDelta",
+    "ToolMessage",
+    "Usage",
+    "UserMessage",
+    "VideoPart",
+    "VideoURL",
+]
+
+
+class _Wire(BaseModel):
+    """Base of request-side models: typos in field names are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Lenient(BaseModel):
+    """Base of response-side models: whatever else the server sends is kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# --------------------------------------------------------------------------- content parts
+
+
+class TextPart(_Wire):
+    type: Literal["text"] = "text"
+    text: str
+
+
+class ImageURL(_Wire):
+    url: str
+    detail: Literal["auto", "low", "high"] | None = None
+
+
+class ImagePart(_Wire):
+    type: Literal["image_url"] = "image_url"
+    image_url: ImageURL
+
+
+class VideoURL(_Wire):
+    url: str
+    fps: float | None = Field(default=None, gt=0)
+
+
+class VideoPart(_Wire):
+    type: Literal["video_url"] = "video_url"
+    video_url: VideoURL
+
+
+ContentPart = Annotated[TextPart | ImagePart | VideoPart, Field(discriminator="type")]
+
+
+# --------------------------------------------------------------------------- messages
+
+
+class FunctionCall(_Lenient):
+    name: str = ""
+    arguments: str = ""
+
+
+class ToolCall(_Lenient):
+    id: str = ""
+    type: str = "function"
+    function: FunctionCall = Field(default_factory=FunctionCall)
+
+
+class SystemMessage(_Wire):
+    role: Literal["system"] = "system"
+    content: str | list[TextPart]
+
+
+class UserMessage(_Wire):
+    role: Literal["user"] = "user"
+    content: str | list[ContentPart]
+
+
+class AssistantMessage(_Wire):
+    role: Literal["assistant"] = "assistant"
+    content: str | list[TextPart] | None = ""
+    reasoning_content: str | None = None
+    tool_calls: list[ToolCall] | None = None
+
+
+class ToolMessage(_Wire):
+    role: Literal["tool"] = "tool"
+    content: str | list[TextPart]
+    tool_call_id: str
+
+
+Message = Annotated[
+    SystemMessage | UserMessage | AssistantMessage | ToolMessage, Field(discriminator="role")
+]
+
+
+# --------------------------------------------------------------------------- request
+
+
+class ChatRequest(_Wire):
+    """One chat-completions request.
+
+    Only the fields a caller set go on the wire, except ``enable_thinking``,
+    which is always sent because upstream and gateway disagree on its default.
+    ``extra_body`` is merged into the top level for fields the gateway may accept.
+    """
+
+    model: str = Field(default="qwen3.6-flash", min_length=1)
+    messages: list[Message] = Field(min_length=1)
+    enable_thinking: bool = False
+    thinking_budget: int | None = Field(default=None, gt=0)
+    preserve_thinking: bool | None = None
+    max_completion_tokens: int | None = Field(default=None, ge=1, le=65536)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    stop: list[str] | None = None
+    seed: int | None = None
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: dict[str, Any] | None = None
+    extra_body: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("stop", mode="before")
+    @classmethod
+    def _stop_as_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [value]
+        if value is None or (
+            isinstance(value, list | tuple) and all(isinstance(s, str) for s in value)
+        ):
+            return value
+        raise ValueError("stop must be a string or a list of strings")
+
+    def to_body(self, *, stream: bool) -> dict[str, Any]:
+        """The JSON body: set fields only, ``enable_thinking`` always."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [m.model_dump(mode="json", exclude_none=True) for m in self.messages],
+        }
+        body.update(
+            self.model_dump(
+                mode="json",
+                exclude_unset=True,
+                exclude_none=True,
+                exclude={"model", "messages", "extra_body"},
+            )
+        )
+        body["enable_thinking"] = self.enable_thinking
+        if not self.enable_thinking:
+            # A budget only means something while thinking.
+            body.pop("thinking_budget", None)
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        body.update(self.extra_body)
+        return body
+
+
+# --------------------------------------------------------------------------- response
+
+
+class PromptTokensDetails(_Lenient):
+    cached_tokens: int | None = None
+    text_tokens: int | None = None
+    image_tokens: int | None = None
+    video_tokens: int | None = None
+
+
+class CompletionTokensDetails(_Lenient):
+    reasoning_tokens: int | None = None
+
+
+class Usage(_Lenient):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    prompt_tokens_details: PromptTokensDetails | None = None
+    completion_tokens_details: CompletionTokensDetails | None = None
+
+
+class ResponseMessage(_Lenient):
+    role: str = "assistant"
+    content: str | None = None
+    reasoning_content: str | None = None
+    tool_calls: list[ToolCall] | None = None
+
+
+class Choice(_Lenient):
+    index: int = 0
+    message: ResponseMessage = Field(default_factory=ResponseMessage)
+    finish_reason: str | None = None
+
+
+class ChatCompletion(_Lenient):
+    id: str = ""
+    object: str = "chat.completion"
+    created: int = 0
+    model: str = ""
+    choices: list[Choice] = Field(default_factory=list)
+    usage: Usage | None = None
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _null_choices(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class FunctionCallDelta(_Lenient):
+    name: str | None = None
+    arguments: str | None = None
+
+
+class ToolCallDelta(_Lenient):
+    index: int = 0
+    id: str | None = None
+    type: str | None = None
+    function: FunctionCallDelta | None = None
+
+
+class Delta(_Lenient):
+    role: str | None = None
+    content: str | None = None
+    reasoning_content: str | None = None
+    tool_calls: list[ToolCallDelta] | None = None
+
+
+class ChunkChoice(_Lenient):
+    index: int = 0
+    delta: Delta = Field(default_factory=Delta)
+    finish_reason: str | None = None
+
+
+class ChatCompletionChunk(_Lenient):
+    id: str = ""
+    object: str = "chat.completion.chunk"
+    created: int = 0
+    model: str = ""
+    choices: list[ChunkChoice] = Field(default_factory=list)
+    usage: Usage | None = None
+    # An error that arrives after HTTP 200 comes as an ordinary event.
+    error: dict[str, Any] | None = None
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _null_choices(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+# --------------------------------------------------------------------------- embeddings
+
+
+class EmbeddingRequest(_Wire):
+    """One embeddings request; ``input`` is one text or a non-empty list of texts."""
+
+    model: str = Field(default="doubao-embedding", min_length=1)
+    input: str | list[str]
+    encoding_format: Literal["float"] | None = None
+    dimensions: int | None = Field(default=None, gt=0)
+    extra_body: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("input")
+    @classmethod
+    def _non_empty(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list) and not value:
+            raise ValueError("input must hold at least one text")
+        return value
+
+    def to_body(self) -> dict[str, Any]:
+        body = self.model_dump(exclude_unset=True, exclude_none=True, exclude={"extra_body"})
+        body["model"] = self.model
+        body.update(self.extra_body)
+        return body
+
+
+class Embedding(_Lenient):
+    index: int = 0
+    embedding: list[float] = Field(default_factory=list)
+    object: str = "embedding"
+
+
+class EmbeddingUsage(_Lenient):
+    prompt_tokens: int = 0
+    total_tokens: int = 0
+
+
+class EmbeddingResponse(_Lenient):
+    object: str = "list"
+    data: list[Embedding] = Field(default_factory=list)
+    model: str = ""
+    usage: EmbeddingUsage | None = None
+
+    def vectors(self) -> list[list[float]]:
+        """The vectors in input order, whatever order the server sent them in."""
+        return [item.embedding for item in sorted(self.data, key=lambda item: item.index)]

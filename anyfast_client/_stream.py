@@ -1,0 +1,175 @@
+"""Sans-I/O stream handling: raw bytes to checked chunks, and chunks to a completion.
+
+:class:`ChunkDecoder` turns the bytes of a response body into
+:class:`ChatCompletionChunk` objects, raises error events as errors, and at the
+end tells a complete stream from a cut one. :class:`StreamAccumulator` merges
+chunks into one :class:`ChatCompletion`, tolerant of tool-call deltas that
+repeat their id, split name from arguments, or carry no id at all.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from ._errors import AnyfastError, StreamInterruptedError, event_error
+from ._models import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    Choice,
+    Delta,
+    FunctionCall,
+    ResponseMessage,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+)
+from ._sse import SSEDecoder
+
+__all__ = ["ChunkDecoder", "StreamAccumulator", "merge_tool_call_delta"]
+
+_DONE = "[DONE]"
+
+
+def merge_tool_call_delta(call: ToolCall, delta: ToolCallDelta) -> None:
+    """Fold one tool-call delta into the call being built, in place.
+
+    Ids and names may be repeated whole in every chunk: a repeat is ignored,
+    never appended. Arguments always arrive in pieces and are concatenated.
+    """
+    if delta.id and delta.id != call.id:
+        call.id = call.id or delta.id
+    if delta.type:
+        call.type = delta.type
+    function = delta.function
+    if function is None:
+        return
+    name = function.name
+    if name and name != call.function.name:
+        call.function.name += name
+    if function.arguments:
+        call.function.arguments += function.arguments
+
+
+class _ChoiceState:
+    __slots__ = ("content", "finish_reason", "reasoning", "role", "tool_calls")
+
+    def __init__(self) -> None:
+        self.role = "assistant"
+        self.content: list[str] = []
+        self.reasoning: list[str] = []
+        self.tool_calls: dict[int, ToolCall] = {}
+        self.finish_reason: str | None = None
+
+    def to_choice(self, index: int) -> Choice:
+        calls = [self.tool_calls[i] for i in sorted(self.tool_calls)]
+        message = ResponseMessage(
+            role=self.role,
+            content="".join(self.content),
+            reasoning_content="".join(self.reasoning) if self.reasoning else None,
+            tool_calls=[call.model_copy(deep=True) for call in calls] or None,
+        )
+        return Choice(index=index, message=message, finish_reason=self.finish_reason)
+
+
+class StreamAccumulator:
+    """Merges streamed chunks into the completion they add up to."""
+
+    __slots__ = ("_choices", "created", "id", "model", "usage")
+
+    def __init__(self) -> None:
+        self._choices: dict[int, _ChoiceState] = {}
+        self.id = ""
+        self.model = ""
+        self.created = 0
+        self.usage: Usage | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Whether every choice seen so far has a finish_reason."""
+        states = self._choices.values()
+        return bool(states) and all(s.finish_reason is not None for s in states)
+
+    def add(self, chunk: ChatCompletionChunk) -> None:
+        self.id = self.id or chunk.id
+        self.model = self.model or chunk.model
+        self.created = self.created or chunk.created
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        for choice in chunk.choices:
+            state = self._choices.get(choice.index)
+            if state is None:
+                state = self._choices[choice.index] = _ChoiceState()
+            _add_delta(state, choice.delta)
+            if choice.finish_reason is not None:
+                state.finish_reason = choice.finish_reason
+
+    def result(self) -> ChatCompletion:
+        choices = [self._choices[i].to_choice(i) for i in sorted(self._choices)]
+        return ChatCompletion(
+            id=self.id, created=self.created, model=self.model, choices=choices, usage=self.usage
+        )
+
+
+def _add_delta(state: _ChoiceState, delta: Delta) -> None:
+    if delta.role:
+        state.role = delta.role
+    if delta.content:
+        state.content.append(delta.content)
+    if delta.reasoning_content:
+        state.reasoning.append(delta.reasoning_content)
+    for tool_delta in delta.tool_calls or ():
+        call = state.tool_calls.get(tool_delta.index)
+        if call is None:
+            call = state.tool_calls[tool_delta.index] = ToolCall(function=FunctionCall())
+        merge_tool_call_delta(call, tool_delta)
+
+
+class ChunkDecoder:
+    """Bytes of a streamed body in, chunks out; :meth:`close` checks completeness."""
+
+    __slots__ = ("_sse", "accumulator", "done")
+
+    def __init__(self) -> None:
+        self._sse = SSEDecoder()
+        self.accumulator = StreamAccumulator()
+        self.done = False
+
+    def feed(self, data: bytes) -> list[ChatCompletionChunk]:
+        return self._decode(self._sse.feed(data))
+
+    def close(self) -> list[ChatCompletionChunk]:
+        """End of body: the last chunks, or :class:`StreamInterruptedError` if it was cut."""
+        chunks = self._decode(self._sse.flush())
+        if not self.done:
+            raise self.interrupted("the connection closed before [DONE]")
+        if not self.accumulator.finished:
+            raise self.interrupted("the stream ended without a finish_reason")
+        return chunks
+
+    def interrupted(self, why: str) -> StreamInterruptedError:
+        return StreamInterruptedError(
+            f"The stream was cut: {why}. What arrived is in .partial.",
+            partial=self.accumulator.result(),
+        )
+
+    def _decode(self, events: list[str]) -> list[ChatCompletionChunk]:
+        chunks: list[ChatCompletionChunk] = []
+        for data in events:
+            if self.done:
+                break
+            if data == _DONE:
+                self.done = True
+                break
+            chunk = _parse(data)
+            if chunk.error is not None:
+                raise event_error(chunk.error)
+            self.accumulator.add(chunk)
+            chunks.append(chunk)
+        return chunks
+
+
+def _parse(data: str) -> ChatCompletionChunk:
+    try:
+        return ChatCompletionChunk.model_validate_json(data)
+    except ValidationError as exc:
+        raise AnyfastError(f"Malformed stream event: {data[:200]!r}") from exc
