@@ -1,0 +1,65 @@
+"""Quickstart: ChatAnyfast (LangChain) and Anyfast (LlamaIndex), thinking and streaming.
+
+With ANYFAST_API_KEY set it talks to the real API; without it, to the package's
+local Anyfast-compatible test server, so it runs anywhere:
+
+    python examples/quickstart.py
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def endpoint() -> Iterator[dict[str, str]]:
+    """Settings for the real API when a key is set, else for a local test server."""
+    if os.environ.get("ANYFAST_API_KEY"):
+        yield {}
+        return
+    from anyfast_client.testing import AnyfastTestServer
+
+    print("ANYFAST_API_KEY is not set: using the local test server.\n")
+    with AnyfastTestServer() as server:
+        yield {"api_key": server.api_key or "test-key", "base_url": server.base_url}
+
+
+def langchain_demo(settings: dict[str, str]) -> None:
+    from langchain_anyfast import ChatAnyfast
+
+    model = ChatAnyfast(model="qwen3.6-flash", enable_thinking=True, **settings)
+    print("LangChain, streamed:")
+    for chunk in model.stream("Why is the sky blue? One sentence."):
+        reasoning = chunk.additional_kwargs.get("reasoning_content")
+        print(f"[thinking] {reasoning}" if reasoning else chunk.text, end="", flush=True)
+    answer = model.invoke("And at sunset?")
+    print(f"\n\nLangChain, invoked: {answer.text}\nusage: {answer.usage_metadata}\n")
+
+
+def llama_index_demo(settings: dict[str, str]) -> None:
+    from llama_index.core.llms import ChatMessage
+
+    from llama_index_anyfast import Anyfast
+
+    llm = Anyfast(
+        model="qwen3.6-flash",
+        enable_thinking=True,
+        api_key=settings.get("api_key"),
+        api_base=settings.get("base_url"),
+    )
+    response = llm.chat([ChatMessage(role="user", content="Name three primary colours.")])
+    print(f"LlamaIndex: {response.message.content}")
+
+
+def main() -> None:
+    with endpoint() as settings:
+        with contextlib.suppress(ImportError):
+            langchain_demo(settings)
+        with contextlib.suppress(ImportError):
+            llama_index_demo(settings)
+
+
+if __name__ == "__main__":
+    main()
