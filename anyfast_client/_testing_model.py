@@ -8,14 +8,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import random
 import re
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeGuard
 
 JSONDict = dict[str, Any]
 LineEnding = Literal["\n", "\r\n", "\r"]
@@ -107,11 +106,14 @@ def request_id() -> str:
 
 
 def error_envelope(
-    message: str, *, type: str, code: str | None, param: str | None = None
+    message: str, *, kind: str, code: str | None, param: str | None = None
 ) -> JSONDict:
     """The gateway's error shape; it tags every message with its request id."""
-    error: JSONDict = {"message": f"{message} (request id: {request_id()})", "type": type}
-    error["code"] = code
+    error: JSONDict = {
+        "message": f"{message} (request id: {request_id()})",
+        "type": kind,
+        "code": code,
+    }
     if param is not None:
         error["param"] = param
     return {"error": error}
@@ -121,7 +123,7 @@ def error_reply(
     status: int, message: str, *, code: str | None, param: str | None = None
 ) -> ErrorReply:
     kind = "invalid_request_error" if status < 500 else "upstream_error"
-    return ErrorReply(status, error_envelope(message, type=kind, code=code, param=param))
+    return ErrorReply(status, error_envelope(message, kind=kind, code=code, param=param))
 
 
 def default_error_body(status: int) -> JSONDict:
@@ -132,7 +134,7 @@ def default_error_body(status: int) -> JSONDict:
     kinds = {401: "authentication_error", 429: "rate_limit_error"}
     kind = kinds.get(status, "invalid_request_error" if status < 500 else "upstream_error")
     code = phrase.lower().replace(" ", "_").replace("-", "_")
-    return error_envelope(phrase, type=kind, code=code)
+    return error_envelope(phrase, kind=kind, code=code)
 
 
 def default_stream_error() -> JSONDict:
@@ -236,7 +238,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -320,9 +322,7 @@ def _check_ranges(request: JSONDict) -> ErrorReply | None:
 
 def _check_types(request: JSONDict) -> ErrorReply | None:
     stop = request.get("stop")
-    if stop is not None and not (
-        isinstance(stop, list) and all(isinstance(s, str) for s in stop)
-    ):
+    if stop is not None and not (isinstance(stop, list) and all(isinstance(s, str) for s in stop)):
         return _invalid("stop must be an array of strings", "stop")
     for name in ("enable_thinking", "stream", "parallel_tool_calls"):
         if name in request and not isinstance(request[name], bool):
@@ -458,10 +458,11 @@ class SchemaFaker:
 
 def _function_tools(request: JSONDict) -> dict[str, JSONDict]:
     tools = request.get("tools")
-    functions = [t.get("function") for t in tools if isinstance(t, dict)] if isinstance(
-        tools, list
-    ) else []
-    return {f["name"]: f for f in functions if isinstance(f, dict) and isinstance(f.get("name"), str)}
+    tools = tools if isinstance(tools, list) else []
+    functions = [tool.get("function") for tool in tools if isinstance(tool, dict)]
+    return {
+        f["name"]: f for f in functions if isinstance(f, dict) and isinstance(f.get("name"), str)
+    }
 
 
 def _forced_tool(choice: Any) -> str | None:
@@ -493,7 +494,9 @@ def _tool_call(index: int, name: str, function: JSONDict, text: str) -> ToolCall
     parameters = function.get("parameters")
     has_properties = isinstance(parameters, dict) and bool(parameters.get("properties"))
     # Qwen sends an empty string, not "{}", for a tool without parameters.
-    arguments = json.dumps(SchemaFaker(parameters, text).value(parameters)) if has_properties else ""
+    arguments = ""
+    if has_properties:
+        arguments = json.dumps(SchemaFaker(parameters, text).value(parameters))
     digest = hashlib.sha256(f"{index}:{name}:{arguments}".encode()).hexdigest()
     return ToolCall(name=name, arguments=arguments, id=f"call_{digest[:24]}")
 
@@ -607,9 +610,8 @@ def simulate(request: JSONDict) -> Reply:
 
 def embed(text: str, dimension: int) -> list[float]:
     """A unit vector that depends only on the text: equal texts get equal vectors."""
-    seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
-    rng = random.Random(seed)
-    raw = [rng.gauss(0.0, 1.0) for _ in range(dimension)]
+    digest = hashlib.shake_256(text.encode()).digest(4 * dimension)
+    raw = [int.from_bytes(digest[i : i + 4], "big") / 2**31 - 1.0 for i in range(0, len(digest), 4)]
     norm = math.sqrt(sum(x * x for x in raw)) or 1.0
     return [x / norm for x in raw]
 

@@ -1,0 +1,637 @@
+"""A local Anyfast-compatible HTTP server for tests, examples and your own test suites.
+
+It speaks the wire format of ``/v1/chat/completions`` (whole and streamed), ``/v1/models`` and
+``/api/v3/embeddings``, checks auth and parameters like the real endpoint, and answers from a
+queue of scripted replies or, when the queue is empty, from a deterministic simulated model.
+
+    from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply
+
+    with AnyfastTestServer(api_key="test-key") as server:
+        server.enqueue(ErrorReply(status=429, headers={"Retry-After": "0"}), Reply(content="hi"))
+        ...  # point a client at server.base_url with api_key="test-key"
+        assert server.last_request.json["model"] == "qwen3.6-flash"
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from anyfast_client._testing_model import (
+    CHAT_MODELS,
+    EMBEDDING_MODELS,
+    ErrorReply,
+    JSONDict,
+    Reply,
+    Responder,
+    ToolCall,
+    compute_usage,
+    default_error_body,
+    default_stream_error,
+    embeddings_body,
+    error_reply,
+    simulate,
+    validate_chat_request,
+    validate_embeddings_request,
+)
+
+__all__ = [
+    "AnyfastTestServer",
+    "ErrorReply",
+    "RecordedRequest",
+    "Reply",
+    "Responder",
+    "ToolCall",
+    "simulate",
+]
+
+_FLUSH_AT: Final = 64 * 1024
+
+
+def _dumps(value: Any) -> str:
+    # Compact, as the gateway sends it.
+    return json.dumps(value, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the server received it; header names are lower-case.
+
+    ``json`` is the parsed body, or None when the body is empty or not JSON.
+    """
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    json: Any
+
+
+# --- rendering a Reply -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The fields every chunk of one completion repeats."""
+
+    id: str
+    created: int
+    model: str
+
+    @classmethod
+    def of(cls, reply: Reply, request: JSONDict) -> _Frame:
+        model = reply.model or request.get("model")
+        return cls(
+            id=reply.id or f"chatcmpl-{uuid.uuid4().hex}",
+            created=reply.created if reply.created is not None else int(time.time()),
+            model=model if isinstance(model, str) else CHAT_MODELS[0],
+        )
+
+    def header(self, kind: str) -> JSONDict:
+        return {"id": self.id, "object": kind, "created": self.created, "model": self.model}
+
+
+def _usage(reply: Reply, request: JSONDict) -> JSONDict | None:
+    if reply.usage is False:
+        return None
+    return reply.usage if reply.usage is not None else compute_usage(request, reply)
+
+
+def _message(reply: Reply) -> JSONDict:
+    message: JSONDict = {"role": "assistant", "content": reply.content}
+    if reply.reasoning is not None:
+        message["reasoning_content"] = reply.reasoning
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {
+                "index": index,
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments_json},
+            }
+            for index, call in enumerate(reply.tool_calls)
+        ]
+    return message
+
+
+def _completion_body(reply: Reply, request: JSONDict) -> JSONDict:
+    """The non-streaming ``chat.completion`` JSON for ``reply``."""
+    choice = {
+        "index": 0,
+        "message": _message(reply),
+        "finish_reason": reply.resolved_finish_reason,
+        "logprobs": None,
+    }
+    body = _Frame.of(reply, request).header("chat.completion") | {"choices": [choice]}
+    usage = _usage(reply, request)
+    if usage is not None:
+        body["usage"] = usage
+    return body
+
+
+def _pieces(text: str, size: int) -> Iterator[str]:
+    for start in range(0, len(text), size):
+        yield text[start : start + size]
+
+
+def _tool_call_deltas(index: int, call: ToolCall, size: int) -> Iterator[JSONDict]:
+    yield {
+        "index": index,
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": ""},
+    }
+    pieces = list(_pieces(call.arguments_json, size)) or [""]
+    for number, piece in enumerate(pieces):
+        delta: JSONDict = {"index": index, "function": {"arguments": piece}}
+        # Qwen repeats the full id on argument chunks but drops it on some: the last one here.
+        if number < len(pieces) - 1:
+            delta |= {"id": call.id, "type": "function"}
+        yield delta
+
+
+def _deltas(reply: Reply) -> Iterator[JSONDict]:
+    yield {"role": "assistant", "content": "", "reasoning_content": ""}
+    for piece in _pieces(reply.reasoning or "", reply.chunk_size):
+        yield {"content": None, "reasoning_content": piece}
+    for piece in _pieces(reply.content, reply.chunk_size):
+        yield {"content": piece, "reasoning_content": None}
+    for index, call in enumerate(reply.tool_calls):
+        for delta in _tool_call_deltas(index, call, reply.chunk_size):
+            yield {"tool_calls": [delta]}
+
+
+def _wants_usage(request: JSONDict) -> bool:
+    options = request.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
+def _stream_payloads(reply: Reply, request: JSONDict) -> Iterator[str]:
+    """The ``data:`` payloads of a streamed reply, made one at a time so big replies stay cheap."""
+    frame = _Frame.of(reply, request)
+    head = frame.header("chat.completion.chunk")
+
+    def chunk(delta: JSONDict, finish_reason: str | None = None) -> str:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
+        return _dumps(head | {"choices": [choice], "usage": None})
+
+    for delta in _deltas(reply):
+        yield chunk(delta)
+    if reply.resolved_finish_reason is not None:
+        yield chunk({}, reply.resolved_finish_reason)
+    usage = _usage(reply, request) if _wants_usage(request) else None
+    if usage is not None:
+        yield _dumps(head | {"choices": [], "usage": usage})
+    yield "[DONE]"
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Json:
+    status: int
+    body: JSONDict
+
+
+@dataclass(frozen=True)
+class _Chat:
+    reply: Reply
+    request: JSONDict
+
+
+_Outcome = _Json | _Chat | ErrorReply
+_Route = Callable[["AnyfastTestServer", RecordedRequest], _Outcome]
+
+
+def _auth_failure(message: str) -> ErrorReply:
+    return ErrorReply(401, {"error": {"message": message, "type": "new_api_error", "code": None}})
+
+
+def _bearer_token(header: str | None) -> str | None:
+    scheme, _, token = (header or "").strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _models_body() -> JSONDict:
+    def model(name: str, owner: str, kinds: list[str]) -> JSONDict:
+        return {
+            "id": name,
+            "object": "model",
+            "created": 1_700_000_000,
+            "owned_by": owner,
+            "supported_endpoint_types": kinds,
+        }
+
+    data = [model(name, "qwen", ["openai"]) for name in CHAT_MODELS]
+    data += [model(name, "volcengine", ["embeddings"]) for name in EMBEDDING_MODELS]
+    return {"object": "list", "data": data, "success": True}
+
+
+def _json_object(recorded: RecordedRequest) -> JSONDict | None:
+    return recorded.json if isinstance(recorded.json, dict) else None
+
+
+def _not_json() -> ErrorReply:
+    return error_reply(400, "invalid request body: not a JSON object", code="invalid_request")
+
+
+class AnyfastTestServer:
+    """An Anyfast double on 127.0.0.1; use it as a context manager.
+
+    ``api_key=None`` accepts any bearer token (a request without one still gets 401).
+    Queued replies answer POST requests in order, right after the auth check; once the
+    queue is empty, requests are validated and handed to ``responder`` (default: :func:`simulate`).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = "test-key",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        embedding_dim: int = 32,
+    ) -> None:
+        self.api_key = api_key
+        self.host = host
+        self.port = port
+        self.embedding_dim = embedding_dim
+        self.responder: Responder = simulate
+        self._lock = threading.Lock()
+        self._queue: collections.deque[Reply | ErrorReply] = collections.deque()
+        self._requests: list[RecordedRequest] = []
+        self._connections: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle
+
+    def start(self) -> AnyfastTestServer:
+        if self._httpd is not None:
+            return self
+        self._stopping = threading.Event()
+        self._httpd = _HTTPServer((self.host, self.port), self)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="anyfast-test-server",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        httpd, thread = self._httpd, self._thread
+        if httpd is None:
+            return
+        self._stopping.set()
+        httpd.shutdown()
+        self._close_connections()
+        httpd.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> AnyfastTestServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- addresses
+
+    @property
+    def origin(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the server is not running; call start() first")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.origin}/v1"
+
+    # -- scripting and inspection
+
+    def enqueue(self, *replies: Reply | ErrorReply) -> None:
+        with self._lock:
+            self._queue.extend(replies)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def last_request(self) -> RecordedRequest:
+        with self._lock:
+            if not self._requests:
+                raise LookupError("the server has not received any request yet")
+            return self._requests[-1]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._queue.clear()
+            self._requests.clear()
+        self.responder = simulate
+
+    # -- used by the request handler
+
+    def _record(self, recorded: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(recorded)
+
+    def _next_queued(self) -> Reply | ErrorReply | None:
+        with self._lock:
+            return self._queue.popleft() if self._queue else None
+
+    def _track(self, connection: socket.socket, *, active: bool) -> None:
+        with self._lock:
+            if active:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def _close_connections(self) -> None:
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            # Wakes handler threads blocked on an idle keep-alive connection.
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def _answer(self, recorded: RecordedRequest) -> _Outcome:
+        path = urlsplit(recorded.path).path
+        route = _ROUTES.get((recorded.method, path))
+        if route is None:
+            message = f"Invalid URL ({recorded.method} {path})"
+            return error_reply(404, message, code="invalid_url")
+        token = _bearer_token(recorded.headers.get("authorization"))
+        if token is None:
+            return _auth_failure("No token provided")
+        if self.api_key is not None and token != self.api_key:
+            return _auth_failure("Invalid token")
+        return route(self, recorded)
+
+    def _chat(self, recorded: RecordedRequest) -> _Outcome:
+        request = _json_object(recorded)
+        queued = self._next_queued()
+        if isinstance(queued, Reply):
+            return _Chat(queued, request or {})
+        if queued is not None:
+            return queued
+        if request is None:
+            return _not_json()
+        return validate_chat_request(request) or self._respond(request)
+
+    def _respond(self, request: JSONDict) -> _Outcome:
+        try:
+            result = self.responder(request)
+        except Exception as exc:  # a broken responder should fail the test visibly, not hang it
+            message = f"test server responder failed: {exc!r}"
+            return error_reply(500, message, code="responder_error")
+        return _Chat(result, request) if isinstance(result, Reply) else result
+
+    def _models(self, recorded: RecordedRequest) -> _Outcome:
+        return _Json(200, _models_body())
+
+    def _embeddings(self, recorded: RecordedRequest) -> _Outcome:
+        queued = self._next_queued()
+        if isinstance(queued, Reply):
+            message = "a Reply was queued but /api/v3/embeddings only takes an ErrorReply"
+            return error_reply(500, message, code="test_server_misuse")
+        if queued is not None:
+            return queued
+        request = _json_object(recorded)
+        if request is None:
+            return _not_json()
+        problem = validate_embeddings_request(request)
+        return problem or _Json(200, embeddings_body(request, self.embedding_dim))
+
+
+_ROUTES: Final[dict[tuple[str, str], _Route]] = {
+    ("POST", "/v1/chat/completions"): AnyfastTestServer._chat,
+    ("GET", "/v1/models"): AnyfastTestServer._models,
+    ("POST", "/api/v3/embeddings"): AnyfastTestServer._embeddings,
+}
+
+
+# --- HTTP plumbing ---------------------------------------------------------------------------
+
+
+class _ChunkedWriter:
+    """HTTP/1.1 chunked body; small events are batched so a 20 MB stream is not 3M syscalls."""
+
+    def __init__(self, wfile: Any) -> None:
+        self._wfile = wfile
+        self._buffer = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) >= _FLUSH_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._wfile.write(b"%x\r\n%s\r\n" % (len(self._buffer), bytes(self._buffer)))
+            self._buffer.clear()
+
+    def close(self) -> None:
+        self.flush()
+        self._wfile.write(b"0\r\n\r\n")
+
+
+def _event(payload: str, line_ending: str, ping: bool) -> bytes:
+    comment = f": PING{line_ending}{line_ending}" if ping else ""
+    return f"{comment}data: {payload}{line_ending}{line_ending}".encode()
+
+
+def _reached(limit: int | None, count: int, payload: str) -> bool:
+    return limit is not None and (count >= limit or payload == "[DONE]")
+
+
+def _write_events(
+    writer: _ChunkedWriter, reply: Reply, payloads: Iterator[str], stopping: threading.Event
+) -> bool:
+    """Writes the stream; False means the connection must be cut instead of finished."""
+    for count, payload in enumerate(payloads):
+        if _reached(reply.cut_after, count, payload):
+            return False
+        if _reached(reply.error_after, count, payload):
+            error = _dumps({"error": reply.error or default_stream_error()})
+            writer.write(_event(error, reply.line_ending, reply.ping))
+            return True
+        writer.write(_event(payload, reply.line_ending, reply.ping))
+        if reply.chunk_delay > 0:
+            writer.flush()
+            if stopping.wait(reply.chunk_delay):
+                return False
+    return True
+
+
+def _merged_headers(defaults: dict[str, str], extra: dict[str, str]) -> dict[str, str]:
+    overridden = {name.lower() for name in extra}
+    kept = {name: value for name, value in defaults.items() if name.lower() not in overridden}
+    return kept | extra
+
+
+def _error_payload(error: ErrorReply) -> tuple[bytes, str]:
+    body = error.body
+    if body is None or isinstance(body, dict):
+        return _dumps(body or default_error_body(error.status)).encode(), "application/json"
+    raw = body.encode() if isinstance(body, str) else body
+    looks_html = raw.lstrip()[:1] == b"<"
+    return raw, f"text/{'html' if looks_html else 'plain'}; charset=utf-8"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.app._track(self.connection, active=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.app._track(self.connection, active=False)
+
+    def log_message(self, *args: Any) -> None:
+        pass  # keep test output clean
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        recorded = self._recorded(method)
+        app = self.server.app
+        app._record(recorded)
+        try:
+            self._send(app._answer(recorded))
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+
+    def _recorded(self, method: str) -> RecordedRequest:
+        body = self._read_body()
+        try:
+            parsed = json.loads(body) if body else None
+        except ValueError:
+            parsed = None
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        return RecordedRequest(method, self.path, headers, body, parsed)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes:
+        body = bytearray()
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            body += self.rfile.read(size)
+            self.rfile.readline()
+        while self.rfile.readline().strip():
+            pass  # trailers
+        return bytes(body)
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleeps unless the server is stopping; False means give up on this connection."""
+        if seconds > 0 and self.server.app._stopping.wait(seconds):
+            self.close_connection = True
+            return False
+        return True
+
+    def _send(self, outcome: _Outcome) -> None:
+        if isinstance(outcome, ErrorReply):
+            if self._wait(outcome.delay):
+                body, content_type = _error_payload(outcome)
+                self._send_body(outcome.status, body, content_type, outcome.headers)
+        elif isinstance(outcome, _Json):
+            self._send_body(outcome.status, _dumps(outcome.body).encode(), "application/json", {})
+        elif self._wait(outcome.reply.delay):
+            self._send_chat(outcome.reply, outcome.request)
+
+    def _send_chat(self, reply: Reply, request: JSONDict) -> None:
+        if request.get("stream") is True:
+            self._send_stream(reply, request)
+        else:
+            body = _dumps(_completion_body(reply, request)).encode()
+            self._send_body(200, body, "application/json", reply.headers)
+
+    def _send_head(self, status: int, defaults: dict[str, str], extra: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in _merged_headers(defaults, extra).items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def _send_body(
+        self, status: int, body: bytes, content_type: str, extra: dict[str, str]
+    ) -> None:
+        defaults = {"Content-Type": content_type, "Content-Length": str(len(body))}
+        self._send_head(
+            status, defaults, {k: v for k, v in extra.items() if k.lower() != "content-length"}
+        )
+        self.wfile.write(body)
+
+    def _send_stream(self, reply: Reply, request: JSONDict) -> None:
+        defaults = {
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "Transfer-Encoding": "chunked",
+        }
+        self._send_head(200, defaults, reply.headers)
+        writer = _ChunkedWriter(self.wfile)
+        if _write_events(
+            writer, reply, _stream_payloads(reply, request), self.server.app._stopping
+        ):
+            writer.close()
+        else:
+            writer.flush()
+            self._cut()
+
+    def _cut(self) -> None:
+        """Drops the connection mid-body, the way a dying proxy does."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 1024
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], app: AnyfastTestServer) -> None:
+        self.app = app
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients hanging up and stop() closing sockets are expected, not worth a traceback.
+        if not isinstance(sys.exc_info()[1], OSError | ValueError):
+            super().handle_error(request, client_address)
