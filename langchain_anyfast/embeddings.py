@@ -1,0 +1,129 @@
+"""AnyfastEmbeddings: Anyfast's embeddings endpoint as a LangChain ``Embeddings``."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.utils import secret_from_env
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+
+from anyfast_client import API_KEY_ENV, AnyfastClient, AsyncAnyfastClient, EmbeddingRequest
+from anyfast_client._batching import (
+    DEFAULT_EMBED_BATCH_SIZE,
+    DEFAULT_EMBEDDING_MODEL,
+    batch_vectors,
+    embedding_requests,
+)
+
+__all__ = ["AnyfastEmbeddings"]
+
+# Guards the lazy creation of clients; module-level so that instances stay picklable.
+_CLIENT_LOCK = threading.Lock()
+
+
+class AnyfastEmbeddings(BaseModel, Embeddings):
+    """Anyfast embeddings (``doubao-embedding``) for LangChain vector stores and retrievers.
+
+    Example::
+
+        from langchain_anyfast import AnyfastEmbeddings
+
+        embeddings = AnyfastEmbeddings()  # the key comes from ANYFAST_API_KEY
+        vectors = embeddings.embed_documents(["Paris is in France.", "Rome is in Italy."])
+        query = embeddings.embed_query("Where is Paris?")
+
+    Texts go out ``chunk_size`` at a time; vectors come back in input order. An empty list
+    sends nothing; an empty string is embedded as a single space. Errors are
+    ``anyfast_client`` errors. A pickled instance carries no key: the receiving process
+    reads ``ANYFAST_API_KEY``.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    model: str = Field(default=DEFAULT_EMBEDDING_MODEL, min_length=1)
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env(API_KEY_ENV, default=None), exclude=True
+    )
+    base_url: str | None = None
+    """Chat base URL (``ANYFAST_BASE_URL``); embeddings go to ``/api/v3`` on its origin."""
+    embeddings_base_url: str | None = None
+    """Overrides the derived embeddings URL (``ANYFAST_EMBEDDINGS_BASE_URL``)."""
+    timeout: float | None = Field(default=None, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+    default_headers: dict[str, str] | None = None
+    chunk_size: int = Field(default=DEFAULT_EMBED_BATCH_SIZE, ge=1)
+    """The most texts sent in one request."""
+    dimensions: int | None = Field(default=None, gt=0)
+    """Asks for shorter vectors; only sent when set, and only some models honour it."""
+
+    _sync: AnyfastClient | None = PrivateAttr(default=None)
+    _async: AsyncAnyfastClient | None = PrivateAttr(default=None)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        requests, client = self._requests(texts), self._client()
+        return batch_vectors(requests, [client.embeddings(r) for r in requests])
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        requests, client = self._requests(texts), self._aclient()
+        return batch_vectors(requests, [await client.embeddings(r) for r in requests])
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return (await self.aembed_documents([text]))[0]
+
+    def _requests(self, texts: list[str]) -> list[EmbeddingRequest]:
+        return embedding_requests(
+            texts, batch_size=self.chunk_size, model=self.model, dimensions=self.dimensions
+        )
+
+    def _client_settings(self) -> dict[str, Any]:
+        return {
+            "api_key": self.api_key,
+            "base_url": self.base_url,
+            "embeddings_base_url": self.embeddings_base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self.default_headers,
+        }
+
+    def _client(self) -> AnyfastClient:
+        with _CLIENT_LOCK:
+            if self._sync is None:
+                self._sync = AnyfastClient(**self._client_settings())
+            return self._sync
+
+    def _aclient(self) -> AsyncAnyfastClient:
+        with _CLIENT_LOCK:
+            if self._async is None:
+                self._async = AsyncAnyfastClient(**self._client_settings())
+            return self._async
+
+    def close(self) -> None:
+        """Closes the sync methods' connection pool; a later call opens a new one."""
+        with _CLIENT_LOCK:
+            client, self._sync = self._sync, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Closes the async methods' connection pool; a later call opens a new one."""
+        with _CLIENT_LOCK:
+            client, self._async = self._async, None
+        if client is not None:
+            await client.close()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # No key and no connection pool travel: the key stays in this process.
+        state = super().__getstate__()
+        state["__dict__"] = {**state["__dict__"], "api_key": None}
+        state["__pydantic_private__"] = {"_sync": None, "_async": None}
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        if self.api_key is None:
+            self.api_key = secret_from_env(API_KEY_ENV, default=None)()
