@@ -145,6 +145,14 @@ class _BaseClient:
         return delay
 
 
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+async def _asleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
 def _encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -245,7 +253,7 @@ class AnyfastClient(_BaseClient):
                 if response.is_success:
                     return response, attempt
                 delay = self._on_status_error(_read(response), attempt)
-            time.sleep(delay)
+            _sleep(delay)
             attempt += 1
 
     def close(self) -> None:
@@ -323,7 +331,7 @@ class AsyncAnyfastClient(_BaseClient):
                 if response.is_success:
                     return response, attempt
                 delay = self._on_status_error(await _aread(response), attempt)
-            await asyncio.sleep(delay)
+            await _asleep(delay)
             attempt += 1
 
     async def close(self) -> None:
@@ -442,7 +450,7 @@ class Stream(_StreamBase):
                 delay = self._on_failure(exc, attempt)
             finally:
                 response.close()
-            time.sleep(delay)
+            _sleep(delay)
             attempt += 1
 
     def _read(self, response: httpx.Response) -> Iterator[ChatCompletionChunk]:
@@ -489,7 +497,7 @@ class AsyncStream(_StreamBase):
                 delay = self._on_failure(exc, attempt)
             finally:
                 await response.aclose()
-            await asyncio.sleep(delay)
+            await _asleep(delay)
             attempt += 1
 
     async def _read(self, response: httpx.Response) -> AsyncIterator[ChatCompletionChunk]:
