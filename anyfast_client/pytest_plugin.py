@@ -10,21 +10,26 @@ Each test gets the session's server freshly reset:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from anyfast_client.testing import AnyfastTestServer
+if TYPE_CHECKING:
+    from anyfast_client.testing import AnyfastTestServer
 
 
 @pytest.fixture(scope="session")
 def anyfast_server_session() -> Iterator[AnyfastTestServer]:
     """One server for the whole session; its state carries over between tests."""
+    # Imported here so loading the plugin does not import the package before coverage starts.
+    from anyfast_client.testing import AnyfastTestServer
+
     with AnyfastTestServer() as server:
         yield server
 
 
 @pytest.fixture
-def anyfast_server(anyfast_server_session: AnyfastTestServer) -> Iterator[AnyfastTestServer]:
+def anyfast_server(anyfast_server_session: AnyfastTestServer) -> AnyfastTestServer:
     """The session server, with an empty queue, no recorded requests and the default responder."""
     anyfast_server_session.reset()
-    yield anyfast_server_session
+    return anyfast_server_session
