@@ -1,0 +1,335 @@
+"""``Anyfast``: the Anyfast chat-completions API as a LlamaIndex ``FunctionCallingLLM``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from llama_index.core.base.llms.generic_utils import (
+    achat_to_completion_decorator,
+    astream_chat_to_completion_decorator,
+    chat_to_completion_decorator,
+    stream_chat_to_completion_decorator,
+)
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+    ToolCallBlock,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_validator
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.llms.utils import parse_partial_json
+
+from anyfast_client import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MODEL,
+    AnyfastClient,
+    AsyncAnyfastClient,
+    ChatCompletion,
+    ChatRequest,
+)
+
+from ._convert import completion_to_chat_response
+from ._request import build_request, resolve_tool_choice
+from ._stream import ChatStreamConverter
+from ._warnings import warn_if_budget_spent_thinking
+
+if TYPE_CHECKING:
+    from llama_index.core.tools.types import BaseTool
+
+__all__ = ["Anyfast"]
+
+DEFAULT_CONTEXT_WINDOW = 1_000_000
+MAX_OUTPUT_TOKENS = 65_536
+# The LLM's own fields that go on the wire, under the names build_request knows.
+_REQUEST_SETTINGS = (
+    "model",
+    "enable_thinking",
+    "thinking_budget",
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "frequency_penalty",
+    "presence_penalty",
+    "stop",
+)
+_CLIENTS = ("_client", "_aclient")
+
+
+class Anyfast(FunctionCallingLLM):
+    """The Anyfast API (``qwen3.6-flash``: thinking, images, video, tools) for LlamaIndex.
+
+    Example::
+
+        from llama_index.core import Settings
+        from llama_index_anyfast import Anyfast
+
+        Settings.llm = Anyfast(enable_thinking=True)  # the key comes from ANYFAST_API_KEY
+        for r in Settings.llm.stream_complete("Why is the sky blue?"):
+            print(r.additional_kwargs.get("thinking_delta") or r.delta, end="")
+
+    Streams put reasoning pieces in ``additional_kwargs["thinking_delta"]`` and answer
+    text in ``delta``; ``message.blocks`` holds a ThinkingBlock, a TextBlock, then any
+    ToolCallBlocks. Usage is in ``additional_kwargs`` (see ``USAGE_KEYS``).
+    """
+
+    model: str = Field(default=DEFAULT_MODEL, min_length=1, description="The model name.")
+    enable_thinking: bool = Field(default=False, description="Let the model reason first.")
+    thinking_budget: int | None = Field(default=None, gt=0, description="Cap on reasoning tokens.")
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    max_tokens: int | None = Field(
+        default=None, ge=1, le=MAX_OUTPUT_TOKENS, description="Sent as max_completion_tokens."
+    )
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    stop: list[str] | None = Field(default=None, description="Up to where the answer may go.")
+    context_window: int = Field(default=DEFAULT_CONTEXT_WINDOW, gt=0)
+    additional_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Extra request-body fields, sent on every call."
+    )
+    api_key: SecretStr | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="Defaults to ANYFAST_API_KEY, read when the first call is made.",
+    )
+    api_base: str | None = Field(default=None, description="Defaults to ANYFAST_BASE_URL.")
+    timeout: float | None = Field(
+        default=None, gt=0, description="Seconds; None means 10 s to connect, 10 min to read."
+    )
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
+    default_headers: dict[str, str] | None = Field(default=None)
+
+    _client: AnyfastClient | None = PrivateAttr(default=None)
+    _aclient: AsyncAnyfastClient | None = PrivateAttr(default=None)
+
+    def __init__(
+        self,
+        *,
+        client: AnyfastClient | None = None,
+        async_client: AsyncAnyfastClient | None = None,
+        **data: Any,
+    ) -> None:
+        super().__init__(**data)
+        self._client = client
+        self._aclient = async_client
+
+    @field_validator("stop", mode="before")
+    @classmethod
+    def _stop_as_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "anyfast_llm"
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(
+            context_window=self.context_window,
+            num_output=self.max_tokens or MAX_OUTPUT_TOKENS,
+            is_chat_model=True,
+            is_function_calling_model=True,
+            model_name=self.model,
+        )
+
+    # ------------------------------------------------------------------ state
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Clients hold connection pools (and the key): each process makes its own.
+        state = super().__getstate__()
+        private = state.get("__pydantic_private__") or {}
+        state["__pydantic_private__"] = {**private, **dict.fromkeys(_CLIENTS)}
+        return state
+
+    def _client_settings(self) -> dict[str, Any]:
+        return {
+            "api_key": self.api_key,
+            "base_url": self.api_base,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self.default_headers,
+        }
+
+    def _get_client(self) -> AnyfastClient:
+        if self._client is None:
+            self._client = AnyfastClient(**self._client_settings())
+        return self._client
+
+    def _get_aclient(self) -> AsyncAnyfastClient:
+        if self._aclient is None:
+            self._aclient = AsyncAnyfastClient(**self._client_settings())
+        return self._aclient
+
+    def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
+        settings = {name: getattr(self, name) for name in _REQUEST_SETTINGS}
+        return build_request(messages, settings, self.additional_kwargs, kwargs)
+
+    # ------------------------------------------------------------------ chat
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return self._chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return await self._achat(messages, **kwargs)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        return self._stream_chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
+        return await self._astream_chat(messages, **kwargs)
+
+    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        request = self._request(messages, kwargs)
+        return _to_response(self._get_client().chat(request))
+
+    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        request = self._request(messages, kwargs)
+        return _to_response(await self._get_aclient().chat(request))
+
+    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        request = self._request(messages, kwargs)
+        client = self._get_client()
+
+        def gen() -> ChatResponseGen:
+            converter = ChatStreamConverter()
+            with client.chat_stream(request) as stream:
+                for chunk in stream:
+                    if (response := converter.feed(chunk)) is not None:
+                        yield response
+
+        return gen()
+
+    async def _astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
+        request = self._request(messages, kwargs)
+        client = self._get_aclient()
+
+        async def gen() -> ChatResponseAsyncGen:
+            converter = ChatStreamConverter()
+            async with client.chat_stream(request) as stream:
+                async for chunk in stream:
+                    if (response := converter.feed(chunk)) is not None:
+                        yield response
+
+        return gen()
+
+    # ------------------------------------------------------------------ complete
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return chat_to_completion_decorator(self._chat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def acomplete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponse:
+        return await achat_to_completion_decorator(self._achat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
+        return stream_chat_to_completion_decorator(self._stream_chat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        return await astream_chat_to_completion_decorator(self._astream_chat)(prompt, **kwargs)
+
+    # ------------------------------------------------------------------ tools
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
+        if user_msg is not None:
+            messages.append(user_msg)
+        prepared: dict[str, Any] = {"messages": messages, **kwargs}
+        specs = [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
+        if specs:
+            prepared["tools"] = specs
+            prepared["tool_choice"] = resolve_tool_choice(tool_choice, tool_required)
+            prepared["parallel_tool_calls"] = allow_parallel_tool_calls
+        return prepared
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        if not allow_parallel_tool_calls:
+            _keep_first_tool_call(response.message)
+        return response
+
+    def get_tool_calls_from_response(
+        self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
+    ) -> list[ToolSelection]:
+        calls = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
+        if not calls and error_on_no_tool_call:
+            raise ValueError("Expected at least one tool call, but the model made none.")
+        return [
+            ToolSelection(
+                tool_id=call.tool_call_id or "",
+                tool_name=call.tool_name,
+                tool_kwargs=_tool_arguments(call.tool_kwargs),
+            )
+            for call in calls
+        ]
+
+
+def _to_response(completion: ChatCompletion) -> ChatResponse:
+    response = completion_to_chat_response(completion)
+    message = completion.choices[0].message
+    warn_if_budget_spent_thinking(
+        completion.choices[0].finish_reason, message.content or "", message.reasoning_content or ""
+    )
+    return response
+
+
+def _keep_first_tool_call(message: ChatMessage) -> None:
+    calls = [b for b in message.blocks if isinstance(b, ToolCallBlock)]
+    if len(calls) > 1:
+        message.blocks = [b for b in message.blocks if not isinstance(b, ToolCallBlock)]
+        message.blocks.append(calls[0])
+
+
+def _tool_arguments(kwargs: dict[str, Any] | str) -> dict[str, Any]:
+    if isinstance(kwargs, dict):
+        return kwargs
+    try:
+        parsed = parse_partial_json(kwargs) if kwargs.strip() else {}
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
