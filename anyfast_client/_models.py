@@ -283,6 +283,14 @@ class ChatCompletionChunk(_Lenient):
     def _null_choices(cls, value: Any) -> Any:
         return [] if value is None else value
 
+    @field_validator("error", mode="before")
+    @classmethod
+    def _error_as_object(cls, value: Any) -> Any:
+        # Some gateways send the bare message: {"error": "upstream overloaded"}.
+        if value is None or isinstance(value, dict):
+            return value
+        return {"message": str(value)}
+
 
 # --------------------------------------------------------------------------- embeddings
 

@@ -9,6 +9,8 @@ repeat their id, split name from arguments, or carry no id at all.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pydantic import ValidationError
 
 from ._errors import AnyfastError, StreamInterruptedError, event_error
@@ -135,16 +137,23 @@ class ChunkDecoder:
         self.done = False
 
     def feed(self, data: bytes) -> list[ChatCompletionChunk]:
-        return self._decode(self._sse.feed(data))
+        return list(self.iter_feed(data))
 
     def close(self) -> list[ChatCompletionChunk]:
         """End of body: the last chunks, or :class:`StreamInterruptedError` if it was cut."""
-        chunks = self._decode(self._sse.flush())
+        return list(self.iter_close())
+
+    def iter_feed(self, data: bytes) -> Iterator[ChatCompletionChunk]:
+        """Like :meth:`feed`, one chunk at a time: an error event raises only after
+        the chunks before it in the same read were handed out."""
+        yield from self._decode(self._sse.feed(data))
+
+    def iter_close(self) -> Iterator[ChatCompletionChunk]:
+        yield from self._decode(self._sse.flush())
         if not self.done:
             raise self.interrupted("the connection closed before [DONE]")
         if not self.accumulator.finished:
             raise self.interrupted("the stream ended without a finish_reason")
-        return chunks
 
     def interrupted(self, why: str) -> StreamInterruptedError:
         return StreamInterruptedError(
@@ -152,20 +161,18 @@ class ChunkDecoder:
             partial=self.accumulator.result(),
         )
 
-    def _decode(self, events: list[str]) -> list[ChatCompletionChunk]:
-        chunks: list[ChatCompletionChunk] = []
+    def _decode(self, events: list[str]) -> Iterator[ChatCompletionChunk]:
         for data in events:
             if self.done:
-                break
+                return
             if data == _DONE:
                 self.done = True
-                break
+                return
             chunk = _parse(data)
             if chunk.error is not None:
                 raise event_error(chunk.error)
             self.accumulator.add(chunk)
-            chunks.append(chunk)
-        return chunks
+            yield chunk
 
 
 def _parse(data: str) -> ChatCompletionChunk:
