@@ -359,24 +359,24 @@ _Opener = Callable[[int], tuple[httpx.Response, int]]
 _AsyncOpener = Callable[[int], Awaitable[tuple[httpx.Response, int]]]
 
 
-class _StreamBase:
-    """What both streams share: the decoder, the retry rule and the result so far."""
+class _ReaderBase:
+    """What both readers share: the decoder, the retry rule and the result so far.
+
+    A reader, not the stream, runs the generator: the generator's frame then
+    holds no reference to the stream, so a caller who breaks out of a bare
+    ``for`` loop drops the last reference and the connection closes at once
+    instead of waiting for the cycle collector.
+    """
 
     def __init__(self, retry_wait: _RetryWait) -> None:
         self._retry_wait = retry_wait
-        self._decoder = ChunkDecoder()
+        self.decoder = ChunkDecoder()
         self._started = False
 
-    @property
-    def completion(self) -> ChatCompletion:
-        """Everything received so far, merged into one completion."""
-        return self._decoder.accumulator.result()
-
-    def _on_chunks(self, data: bytes) -> list[ChatCompletionChunk]:
-        chunks = self._decoder.feed(data)
-        if chunks:
+    def _on_chunks(self, data: bytes) -> Iterator[ChatCompletionChunk]:
+        for chunk in self.decoder.iter_feed(data):
             self._started = True
-        return chunks
+            yield chunk
 
     def _on_failure(self, exc: Exception, attempt: int) -> float:
         """A failure while reading: the wait before starting over, or raise."""
@@ -393,7 +393,7 @@ class _StreamBase:
             if error is exc:
                 raise error
             raise error from exc
-        self._decoder = ChunkDecoder()
+        self.decoder = ChunkDecoder()
         return delay
 
     def _as_error(self, exc: Exception) -> AnyfastError:
@@ -402,7 +402,7 @@ class _StreamBase:
         if isinstance(exc, httpx.TimeoutException) and not self._started:
             # Not retried: the request was sent and may be billed.
             return APITimeoutError(f"Timed out waiting for the stream ({type(exc).__name__})")
-        return self._decoder.interrupted(f"{type(exc).__name__}: {exc}")
+        return self.decoder.interrupted(f"{type(exc).__name__}: {exc}")
 
 
 def _drained(decoder: ChunkDecoder, exc: httpx.TransportError) -> None:
@@ -411,35 +411,12 @@ def _drained(decoder: ChunkDecoder, exc: httpx.TransportError) -> None:
         raise exc
 
 
-class Stream(_StreamBase):
-    """An iterator of :class:`ChatCompletionChunk` that is also a context manager.
-
-    Leaving the ``with`` block, or breaking out of the loop inside it, closes
-    the connection. A stream that ends early raises
-    :class:`StreamInterruptedError` with what arrived in ``.partial``.
-    """
-
+class _Reader(_ReaderBase):
     def __init__(self, open_response: _Opener, retry_wait: _RetryWait) -> None:
         super().__init__(retry_wait)
         self._open = open_response
-        self._iterator = self._iterate()
 
-    def __iter__(self) -> Iterator[ChatCompletionChunk]:
-        return self._iterator
-
-    def __next__(self) -> ChatCompletionChunk:
-        return next(self._iterator)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._iterator.close()
-
-    def _iterate(self) -> Generator[ChatCompletionChunk, None, None]:
+    def iterate(self) -> Generator[ChatCompletionChunk, None, None]:
         attempt = 0
         while True:
             response, attempt = self._open(attempt)
@@ -458,34 +435,16 @@ class Stream(_StreamBase):
             for data in response.iter_bytes():
                 yield from self._on_chunks(data)
         except httpx.TransportError as exc:
-            _drained(self._decoder, exc)
-        yield from self._decoder.close()
+            _drained(self.decoder, exc)
+        yield from self.decoder.iter_close()
 
 
-class AsyncStream(_StreamBase):
-    """The async twin of :class:`Stream`: ``async for`` and ``async with``."""
-
+class _AsyncReader(_ReaderBase):
     def __init__(self, open_response: _AsyncOpener, retry_wait: _RetryWait) -> None:
         super().__init__(retry_wait)
         self._open = open_response
-        self._iterator = self._iterate()
 
-    def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
-        return self._iterator
-
-    async def __anext__(self) -> ChatCompletionChunk:
-        return await anext(self._iterator)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        await self._iterator.aclose()
-
-    async def _iterate(self) -> AsyncGenerator[ChatCompletionChunk, None]:
+    async def iterate(self) -> AsyncGenerator[ChatCompletionChunk, None]:
         attempt = 0
         while True:
             response, attempt = await self._open(attempt)
@@ -506,6 +465,66 @@ class AsyncStream(_StreamBase):
                 for chunk in self._on_chunks(data):
                     yield chunk
         except httpx.TransportError as exc:
-            _drained(self._decoder, exc)
-        for chunk in self._decoder.close():
+            _drained(self.decoder, exc)
+        for chunk in self.decoder.iter_close():
             yield chunk
+
+
+class _StreamBase:
+    _reader: _ReaderBase
+
+    @property
+    def completion(self) -> ChatCompletion:
+        """Everything received so far, merged into one completion."""
+        return self._reader.decoder.accumulator.result()
+
+
+class Stream(_StreamBase):
+    """An iterator of :class:`ChatCompletionChunk` that is also a context manager.
+
+    Leaving the ``with`` block, or breaking out of the loop inside it, closes
+    the connection. A stream that ends early raises
+    :class:`StreamInterruptedError` with what arrived in ``.partial``.
+    """
+
+    def __init__(self, open_response: _Opener, retry_wait: _RetryWait) -> None:
+        self._reader = reader = _Reader(open_response, retry_wait)
+        self._iterator = reader.iterate()
+
+    def __iter__(self) -> Iterator[ChatCompletionChunk]:
+        return self._iterator
+
+    def __next__(self) -> ChatCompletionChunk:
+        return next(self._iterator)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._iterator.close()
+
+
+class AsyncStream(_StreamBase):
+    """The async twin of :class:`Stream`: ``async for`` and ``async with``."""
+
+    def __init__(self, open_response: _AsyncOpener, retry_wait: _RetryWait) -> None:
+        self._reader = reader = _AsyncReader(open_response, retry_wait)
+        self._iterator = reader.iterate()
+
+    def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
+        return self._iterator
+
+    async def __anext__(self) -> ChatCompletionChunk:
+        return await anext(self._iterator)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._iterator.aclose()

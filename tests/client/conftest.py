@@ -191,31 +191,43 @@ class Api:
 
         return self._run(sync, coro)
 
-    def first_chunk_then_break(self, req: ChatRequest, *, use_with: bool) -> ChatCompletionChunk:
+    def first_chunk_then_break(
+        self, req: ChatRequest, *, use_with: bool, after: Callable[[], None]
+    ) -> ChatCompletionChunk:
+        """Take one chunk and leave; ``after`` runs next, still inside the event loop."""
+
         def sync() -> Any:
-            if use_with:
-                with self.client.chat_stream(req) as stream:
-                    for item in stream:
-                        return item
-            for item in self.client.chat_stream(req):
-                return item
-            raise AssertionError("empty stream")
+            first = self._sync_first(req, use_with=use_with)
+            after()
+            return first
 
         async def coro() -> Any:
-            if use_with:
-                async with self.client.chat_stream(req) as stream:
-                    async for item in stream:
-                        return item
-            async for item in self.client.chat_stream(req):
-                # Leave without closing: the async generator is finalized by the loop.
-                first = item
-                break
-            # Let the loop run the finalizer it scheduled for the dropped generator.
-            for _ in range(5):
+            first = await self._async_first(req, use_with=use_with)
+            # A dropped async generator is closed by a task the loop schedules.
+            for _ in range(3):
                 await asyncio.sleep(0)
+            after()
             return first
 
         return self._run(sync, coro)  # type: ignore[no-any-return]
+
+    def _sync_first(self, req: ChatRequest, *, use_with: bool) -> Any:
+        if use_with:
+            with self.client.chat_stream(req) as stream:
+                for item in stream:
+                    return item
+        for item in self.client.chat_stream(req):
+            return item
+        raise AssertionError("empty stream")
+
+    async def _async_first(self, req: ChatRequest, *, use_with: bool) -> Any:
+        if use_with:
+            async with self.client.chat_stream(req) as stream:
+                async for item in stream:
+                    return item
+        async for item in self.client.chat_stream(req):
+            return item
+        raise AssertionError("empty stream")
 
     def close(self) -> None:
         self._run(self.client.close, self.client.close)
