@@ -1,0 +1,39 @@
+"""Anyfast (``qwen3.6-flash``: thinking, images, video, tools) as a LangChain chat model."""
+
+from anyfast_client import __version__
+
+from ._chat_model import AnyfastWarning, ChatAnyfast
+from ._errors import (
+    AnyfastAPIStatusError,
+    AnyfastAuthenticationError,
+    AnyfastBadRequestError,
+    AnyfastConnectionError,
+    AnyfastInternalServerError,
+    AnyfastMissingAPIKeyError,
+    AnyfastModelError,
+    AnyfastNotFoundError,
+    AnyfastPermissionDeniedError,
+    AnyfastRateLimitError,
+    AnyfastRequestTooLargeError,
+    AnyfastStreamInterruptedError,
+    AnyfastTimeoutError,
+)
+
+__all__ = [
+    "AnyfastAPIStatusError",
+    "AnyfastAuthenticationError",
+    "AnyfastBadRequestError",
+    "AnyfastConnectionError",
+    "AnyfastInternalServerError",
+    "AnyfastMissingAPIKeyError",
+    "AnyfastModelError",
+    "AnyfastNotFoundError",
+    "AnyfastPermissionDeniedError",
+    "AnyfastRateLimitError",
+    "AnyfastRequestTooLargeError",
+    "AnyfastStreamInterruptedError",
+    "AnyfastTimeoutError",
+    "AnyfastWarning",
+    "ChatAnyfast",
+    "__version__",
+]

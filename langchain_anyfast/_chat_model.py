@@ -1,0 +1,531 @@
+"""``ChatAnyfast``: the fields and the ``BaseChatModel`` hooks; converters live in ``_convert``."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from operator import itemgetter
+from typing import Any, Literal
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LangSmithParams, LanguageModelInput, ModelProfile
+from langchain_core.language_models.chat_models import (
+    BaseChatModel,
+    agenerate_from_stream,
+    generate_from_stream,
+)
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.output_parsers import (
+    JsonOutputKeyToolsParser,
+    JsonOutputParser,
+    PydanticOutputParser,
+    PydanticToolsParser,
+)
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+
+from anyfast_client import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MODEL,
+    AnyfastClient,
+    AsyncAnyfastClient,
+    ChatCompletionChunk,
+    ChatRequest,
+)
+
+from ._convert import (
+    ChunkConverter,
+    completion_to_chat_result,
+    ensure_json_mentioned,
+    messages_to_anyfast,
+)
+from ._errors import langchain_errors
+
+__all__ = ["AnyfastWarning", "ChatAnyfast"]
+
+_REQUEST_FIELDS = frozenset(ChatRequest.model_fields) - {"messages", "extra_body"}
+_PARAM_FIELDS = (
+    "model",
+    "enable_thinking",
+    "thinking_budget",
+    "temperature",
+    "top_p",
+    "frequency_penalty",
+    "presence_penalty",
+)
+_PROFILES: dict[str, ModelProfile] = {
+    "qwen3.6-flash": ModelProfile(
+        name="Qwen 3.6 Flash",
+        max_input_tokens=1_000_000,
+        max_output_tokens=65_536,
+        text_inputs=True,
+        image_inputs=True,
+        image_url_inputs=True,
+        video_inputs=True,
+        audio_inputs=False,
+        pdf_inputs=False,
+        image_tool_message=False,
+        pdf_tool_message=False,
+        text_outputs=True,
+        reasoning_output=True,
+        tool_calling=True,
+        tool_choice=True,
+        tool_call_streaming=True,
+    ),
+}
+
+
+# Guards the lazy creation of the clients cached on each instance.
+_CLIENT_LOCK = threading.Lock()
+
+
+class AnyfastWarning(UserWarning):
+    """Something about a call the user should know, such as thinking turned off for it."""
+
+
+def _normalize_tool_choice(choice: object, tools: Sequence[dict[str, Any]]) -> object:
+    """LangChain's tool_choice spellings to the wire's."""
+    if choice is True:
+        return _forced(tools[0]["function"]["name"]) if len(tools) == 1 else "required"
+    if choice is False:
+        return "none"
+    if choice == "any":
+        return "required"
+    if isinstance(choice, str) and choice not in ("auto", "none", "required"):
+        return _forced(choice)
+    return choice
+
+
+def _forced(name: str) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name}}
+
+
+def _is_forced(choice: object) -> bool:
+    return choice == "required" or isinstance(choice, dict)
+
+
+def _thinking_conflict(fields: dict[str, Any]) -> str | None:
+    """Why thinking must be off for this call (upstream rejects the combination), if it must."""
+    if not fields.get("enable_thinking"):
+        return None
+    if _is_forced(fields.get("tool_choice")):
+        return "a forced tool_choice"
+    response_format = fields.get("response_format")
+    if isinstance(response_format, dict) and response_format.get("type") != "text":
+        return f"response_format {response_format.get('type')!r}"
+    return None
+
+
+def _with_parser(
+    llm: Runnable[Any, Any], parser: Runnable[Any, Any], include_raw: bool
+) -> Runnable[Any, Any]:
+    if not include_raw:
+        return llm | parser
+    parsed = RunnablePassthrough.assign(
+        parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+    )
+    fallback = RunnablePassthrough.assign(parsed=lambda _: None)
+    return RunnableMap(raw=llm) | parsed.with_fallbacks([fallback], exception_key="parsing_error")
+
+
+class ChatAnyfast(BaseChatModel):
+    """The Anyfast chat-completions API (``qwen3.6-flash``) as a LangChain chat model.
+
+    Example::
+
+        from langchain_anyfast import ChatAnyfast
+
+        model = ChatAnyfast(enable_thinking=True)  # the key comes from ANYFAST_API_KEY
+        message = model.invoke("Why is the sky blue?")
+        message.additional_kwargs["reasoning_content"], message.content
+
+    Per-call keyword arguments (``stop``, ``enable_thinking``, ``temperature``...)
+    override the fields for that call only. Thinking is turned off, with an
+    :class:`AnyfastWarning`, for calls that force a tool or ask for JSON output,
+    which upstream rejects while thinking. A pickled model carries no API key:
+    the unpickled copy reads ``ANYFAST_API_KEY``.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+
+    model: str = Field(default=DEFAULT_MODEL, alias="model_name")
+    enable_thinking: bool = False
+    thinking_budget: int | None = Field(default=None, gt=0)
+    preserve_thinking: bool = False
+    """Send earlier assistant reasoning back with the history (upstream's flag of that name)."""
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    streaming: bool = False
+    stream_usage: bool = True
+    api_key: SecretStr | None = Field(default_factory=secret_from_env(API_KEY_ENV, default=None))
+    base_url: str | None = Field(default_factory=from_env(BASE_URL_ENV, default=None))
+    timeout: float | None = None
+    max_retries: int = DEFAULT_MAX_RETRIES
+    default_headers: dict[str, str] | None = None
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    extra_body: dict[str, Any] | None = None
+
+    _client: AnyfastClient | None = PrivateAttr(default=None)
+    _async_client: AsyncAnyfastClient | None = PrivateAttr(default=None)
+
+    # ----------------------------------------------------------------- LangChain conventions
+
+    @property
+    def _llm_type(self) -> str:
+        return "anyfast-chat"
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return ["langchain_anyfast"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": API_KEY_ENV}
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": self.model, **self._default_fields()}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="anyfast",
+            ls_model_name=kwargs.get("model", self.model),
+            ls_model_type="chat",
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", kwargs.get("max_completion_tokens", self.max_tokens))
+        if max_tokens is not None:
+            params["ls_max_tokens"] = max_tokens
+        stop = stop or kwargs.get("stop") or self.stop
+        if stop:
+            params["ls_stop"] = stop
+        return params
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        profile = _PROFILES.get(self.model)
+        return ModelProfile(**profile) if profile is not None else None
+
+    # ----------------------------------------------------------------- pickling
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # No key and no connection pool in the bytes: workers read ANYFAST_API_KEY.
+        state = dict(super().__getstate__())
+        state["__dict__"] = {**state["__dict__"], "api_key": None}
+        state["__pydantic_private__"] = {"_client": None, "_async_client": None}
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        if self.api_key is None:
+            object.__setattr__(self, "api_key", secret_from_env(API_KEY_ENV, default=None)())
+
+    # ----------------------------------------------------------------- clients
+
+    def _client_settings(self) -> dict[str, Any]:
+        return {
+            "api_key": self.api_key,
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self.default_headers,
+        }
+
+    def _sync_client(self) -> AnyfastClient:
+        with _CLIENT_LOCK:
+            if self._client is None:
+                self._client = AnyfastClient(**self._client_settings())
+            return self._client
+
+    def _aclient(self) -> AsyncAnyfastClient:
+        with _CLIENT_LOCK:
+            if self._async_client is None:
+                self._async_client = AsyncAnyfastClient(**self._client_settings())
+            return self._async_client
+
+    def close(self) -> None:
+        """Closes the sync calls' connection pool; a later call opens a new one."""
+        with _CLIENT_LOCK:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Closes the async calls' connection pool (do it before the event loop ends)."""
+        with _CLIENT_LOCK:
+            client, self._async_client = self._async_client, None
+        if client is not None:
+            await client.close()
+
+    # ----------------------------------------------------------------- requests
+
+    def _default_fields(self) -> dict[str, Any]:
+        fields = {name: getattr(self, name) for name in _PARAM_FIELDS}
+        fields["max_completion_tokens"] = self.max_tokens
+        fields["stop"] = self.stop
+        if self.preserve_thinking:
+            fields["preserve_thinking"] = True
+        return {k: v for k, v in fields.items() if v is not None}
+
+    def _request(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> ChatRequest:
+        """The wire request for one call: fields, then per-call overrides; the instance stays."""
+        overrides = dict(kwargs)
+        for name in ("stream", "stream_usage", "ls_structured_output_format"):
+            overrides.pop(name, None)
+        if "max_tokens" in overrides:
+            overrides["max_completion_tokens"] = overrides.pop("max_tokens")
+        if stop is not None:
+            overrides["stop"] = stop
+        fields = {**self._default_fields(), **overrides}
+        extra = {**self.model_kwargs, **(self.extra_body or {}), **fields.pop("extra_body", {})}
+        extra.update({k: fields.pop(k) for k in list(fields) if k not in _REQUEST_FIELDS})
+        self._settle_thinking(fields)
+        if not fields.get("stop"):
+            fields.pop("stop", None)
+        wire = messages_to_anyfast(
+            messages, preserve_thinking=bool(fields.get("preserve_thinking"))
+        )
+        if _wants_json_object(fields):
+            wire = ensure_json_mentioned(wire)
+        return ChatRequest(messages=wire, extra_body=extra, **fields)
+
+    @staticmethod
+    def _settle_thinking(fields: dict[str, Any]) -> None:
+        conflict = _thinking_conflict(fields)
+        if conflict is not None:
+            warnings.warn(
+                f"Thinking is turned off for this call: Anyfast does not allow {conflict} "
+                "while thinking.",
+                AnyfastWarning,
+                stacklevel=5,
+            )
+            fields["enable_thinking"] = False
+
+    # ----------------------------------------------------------------- calls
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        request = self._request(messages, stop, kwargs)
+        with langchain_errors():
+            completion = self._sync_client().chat(request)
+        return _checked(completion_to_chat_result(completion), request)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
+        request = self._request(messages, stop, kwargs)
+        with langchain_errors():
+            completion = await self._aclient().chat(request)
+        return _checked(completion_to_chat_result(completion), request)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        request = self._request(messages, stop, kwargs)
+        converter = ChunkConverter(stream_usage=self._stream_usage(kwargs))
+        with langchain_errors(), self._sync_client().chat_stream(request) as stream:
+            for chunk in stream:
+                generation = _generation(converter, chunk)
+                if generation is None:
+                    continue
+                if run_manager is not None:
+                    run_manager.on_llm_new_token(chunk_text(chunk), chunk=generation)
+                yield generation
+        _check_stream(converter, request)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        request = self._request(messages, stop, kwargs)
+        converter = ChunkConverter(stream_usage=self._stream_usage(kwargs))
+        with langchain_errors():
+            async with self._aclient().chat_stream(request) as stream:
+                async for chunk in stream:
+                    generation = _generation(converter, chunk)
+                    if generation is None:
+                        continue
+                    if run_manager is not None:
+                        await run_manager.on_llm_new_token(chunk_text(chunk), chunk=generation)
+                    yield generation
+        _check_stream(converter, request)
+
+    def _stream_usage(self, kwargs: dict[str, Any]) -> bool:
+        return bool(kwargs.get("stream_usage", self.stream_usage))
+
+    # ----------------------------------------------------------------- tools and structure
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: dict[str, Any] | str | bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Offer tools to the model; ``tool_choice`` takes "auto", "none", "any"/"required",
+        a tool name, ``True`` or a wire dict. Forcing a tool turns thinking off for the call."""
+        formatted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
+        if tool_choice is not None:
+            kwargs["tool_choice"] = _normalize_tool_choice(tool_choice, formatted)
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: Literal["function_calling", "json_mode", "json_schema"] = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
+        """Structured output; every method runs with thinking off for that call only."""
+        if kwargs:
+            raise ValueError(f"Received unsupported arguments {kwargs}")
+        trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
+        if method == "function_calling":
+            llm, parser = self._tool_structure(schema, strict, trace)
+        elif method in ("json_mode", "json_schema"):
+            llm, parser = self._format_structure(schema, method, strict, trace)
+        else:
+            raise ValueError(
+                f"Unknown method {method!r}: use function_calling, json_mode or json_schema"
+            )
+        return _with_parser(llm, parser, include_raw)
+
+    def _tool_structure(
+        self, schema: dict[str, Any] | type | None, strict: bool | None, trace: dict[str, Any]
+    ) -> tuple[Runnable[Any, Any], Runnable[Any, Any]]:
+        if schema is None:
+            raise ValueError("method='function_calling' needs a schema")
+        name = convert_to_openai_tool(schema)["function"]["name"]
+        llm = self.bind_tools(
+            [schema],
+            tool_choice=name,
+            parallel_tool_calls=False,
+            strict=strict,
+            enable_thinking=False,
+            ls_structured_output_format=trace,
+        )
+        if _is_pydantic(schema):
+            return llm, PydanticToolsParser(tools=[schema], first_tool_only=True)
+        return llm, JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+
+    def _format_structure(
+        self,
+        schema: dict[str, Any] | type | None,
+        method: str,
+        strict: bool | None,
+        trace: dict[str, Any],
+    ) -> tuple[Runnable[Any, Any], Runnable[Any, Any]]:
+        if method == "json_mode":
+            response_format: dict[str, Any] = {"type": "json_object"}
+        elif schema is None:
+            raise ValueError("method='json_schema' needs a schema")
+        else:
+            response_format = _json_schema_format(schema, strict)
+        llm = self.bind(
+            response_format=response_format,
+            enable_thinking=False,
+            ls_structured_output_format=trace,
+        )
+        if _is_pydantic(schema):
+            return llm, PydanticOutputParser(pydantic_object=schema)
+        return llm, JsonOutputParser()
+
+
+def _is_pydantic(schema: object) -> bool:
+    return isinstance(schema, type) and is_basemodel_subclass(schema)
+
+
+def _json_schema_format(schema: dict[str, Any] | type, strict: bool | None) -> dict[str, Any]:
+    function = convert_to_openai_function(schema)
+    spec: dict[str, Any] = {"name": function["name"], "schema": function["parameters"]}
+    if function.get("description"):
+        spec["description"] = function["description"]
+    if strict is not None:
+        spec["strict"] = strict
+    return {"type": "json_schema", "json_schema": spec}
+
+
+def _wants_json_object(fields: dict[str, Any]) -> bool:
+    response_format = fields.get("response_format")
+    return isinstance(response_format, dict) and response_format.get("type") == "json_object"
+
+
+def chunk_text(chunk: ChatCompletionChunk) -> str:
+    choices = chunk.choices
+    return (choices[0].delta.content or "") if choices else ""
+
+
+def _generation(
+    converter: ChunkConverter, chunk: ChatCompletionChunk
+) -> ChatGenerationChunk | None:
+    message = converter.convert(chunk)
+    return None if message is None else ChatGenerationChunk(message=message)
+
+
+_BUDGET_WARNING = (
+    "The answer is empty because the token budget (max_tokens) went to thinking: "
+    "raise max_tokens, set a thinking_budget, or turn enable_thinking off."
+)
+
+
+def _checked(result: ChatResult, request: ChatRequest) -> ChatResult:
+    message = result.generations[0].message if result.generations else None
+    if isinstance(message, AIMessage) and request.enable_thinking:
+        finish = message.response_metadata.get("finish_reason")
+        if finish == "length" and not (message.content or message.tool_calls):
+            warnings.warn(_BUDGET_WARNING, AnyfastWarning, stacklevel=4)
+    return result
+
+
+def _check_stream(converter: ChunkConverter, request: ChatRequest) -> None:
+    if (
+        request.enable_thinking
+        and converter.finish_reason == "length"
+        and not converter.saw_content
+    ):
+        warnings.warn(_BUDGET_WARNING, AnyfastWarning, stacklevel=4)
