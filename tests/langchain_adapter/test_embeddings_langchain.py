@@ -102,8 +102,10 @@ async def test_vectors_are_put_back_in_index_order(
     make: Make, anyfast_server: AnyfastTestServer, mode: str
 ) -> None:
     # The local server always answers in order; a scripted body answers out of order.
-    data = [{"object": "embedding", "index": 1, "embedding": [1.0, 0.0]},
-            {"object": "embedding", "index": 0, "embedding": [0.0, 1.0]}]
+    data = [
+        {"object": "embedding", "index": 1, "embedding": [1.0, 0.0]},
+        {"object": "embedding", "index": 0, "embedding": [0.0, 1.0]},
+    ]
     anyfast_server.enqueue(ErrorReply(200, {"object": "list", "data": data, "model": "m"}))
     assert await documents(make(), ["first", "second"], mode) == [[0.0, 1.0], [1.0, 0.0]]
 
@@ -171,8 +173,9 @@ async def test_request_carries_settings(
 async def test_embeddings_base_url_overrides_the_derived_one(
     make: Make, anyfast_server: AnyfastTestServer, mode: str
 ) -> None:
-    model = make(base_url="http://127.0.0.1:9/v1",
-                 embeddings_base_url=f"{anyfast_server.origin}/api/v3")
+    model = make(
+        base_url="http://127.0.0.1:9/v1", embeddings_base_url=f"{anyfast_server.origin}/api/v3"
+    )
     assert len(await query(model, "a", mode)) == anyfast_server.embedding_dim
 
 
