@@ -8,6 +8,7 @@ never retried: the request may already have been processed and billed.
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -57,19 +58,27 @@ def should_retry_error(error: AnyfastError, *, sent: bool) -> bool:
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
     """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
-    millis = headers.get("retry-after-ms")
+    millis = _number(headers.get("retry-after-ms"))
     if millis is not None:
-        try:
-            return max(float(millis) / 1000, 0.0)
-        except ValueError:
-            pass
+        return max(millis / 1000, 0.0)
     value = headers.get("retry-after")
     if value is None:
         return None
+    seconds = _number(value)
+    if seconds is not None:
+        return max(seconds, 0.0)
+    return _seconds_until(value, now)
+
+
+def _number(value: str | None) -> float | None:
+    """A finite number, or None: "nan" would make the sleep itself fail."""
+    if value is None:
+        return None
     try:
-        return max(float(value), 0.0)
+        number = float(value)
     except ValueError:
-        return _seconds_until(value, now)
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _seconds_until(http_date: str, now: float | None) -> float | None:
