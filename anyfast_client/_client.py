@@ -32,8 +32,8 @@ from pydantic import SecretStr, ValidationError
 from . import _config
 from ._errors import (
     AnyfastError,
-    APIStatusError,
     APITimeoutError,
+    StreamInterruptedError,
     status_error,
     transport_error,
 )
@@ -381,12 +381,13 @@ class _ReaderBase:
     def _on_failure(self, exc: Exception, attempt: int) -> float:
         """A failure while reading: the wait before starting over, or raise."""
         error = self._as_error(exc)
-        # Only a stream that has shown the caller nothing may start over.
+        # Only a stream that has shown the caller nothing may start over, and a
+        # timeout counts as sent: the request may already be running (and billed).
         delay = (
             None
             if self._started
             else self._retry_wait(
-                error, attempt, sent=isinstance(error, APIStatusError), headers={}
+                error, attempt, sent=not isinstance(error, StreamInterruptedError), headers={}
             )
         )
         if delay is None:
