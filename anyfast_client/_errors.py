@@ -59,10 +59,15 @@ class AnyfastError(Exception):
 
 
 class MissingAPIKeyError(AnyfastError, ValueError):
-    def __init__(self) -> None:
-        super().__init__(
+    # The message is an optional argument so that pickling, which calls the
+    # class with the error's args, rebuilds it.
+    def __init__(
+        self,
+        message: str = (
             "No Anyfast API key: pass api_key=... or set the ANYFAST_API_KEY environment variable."
-        )
+        ),
+    ) -> None:
+        super().__init__(message)
 
 
 class APIConnectionError(AnyfastError):
