@@ -34,6 +34,7 @@ from ._errors import (
     AnyfastError,
     APITimeoutError,
     StreamInterruptedError,
+    event_error,
     status_error,
     transport_error,
 )
@@ -180,12 +181,17 @@ async def _aread(response: httpx.Response) -> httpx.Response:
 
 def _parse(model: type[_Model], response: httpx.Response) -> _Model:
     try:
-        return model.model_validate_json(response.content)
+        result = model.model_validate_json(response.content)
     except ValidationError as exc:
         raise AnyfastError(
             f"The server answered {response.status_code} with a body that is not a "
             f"{model.__name__}: {response.text[:200]!r}"
         ) from exc
+    # A gateway may answer 200 with an error envelope; it is no empty answer.
+    error = (result.model_extra or {}).get("error")
+    if error:
+        raise event_error(error if isinstance(error, Mapping) else {"message": str(error)})
+    return result
 
 
 class AnyfastClient(_BaseClient):
