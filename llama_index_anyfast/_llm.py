@@ -172,6 +172,19 @@ class Anyfast(FunctionCallingLLM):
             self._aclient = AsyncAnyfastClient(**self._client_settings())
         return self._aclient
 
+    def close(self) -> None:
+        """Close the sync connection pool; a later call opens a new one."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close both connection pools; a later call opens new ones."""
+        self.close()
+        aclient, self._aclient = self._aclient, None
+        if aclient is not None:
+            await aclient.close()
+
     def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
         settings = {name: getattr(self, name) for name in _REQUEST_SETTINGS}
         return build_request(messages, settings, self.additional_kwargs, kwargs)

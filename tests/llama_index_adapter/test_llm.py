@@ -1,0 +1,346 @@
+"""``Anyfast`` through the wire: reasoning, streaming, usage, options, state, errors, retries."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from llama_index.core.base.llms.types import TextBlock, ThinkingBlock
+from llama_index.core.callbacks import CallbackManager, CBEventType, LlamaDebugHandler
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+from llama_index.core.instrumentation.events import BaseEvent
+
+from anyfast_client import (
+    BadRequestError,
+    InternalServerError,
+    MissingAPIKeyError,
+    StreamInterruptedError,
+)
+from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply
+from llama_index_anyfast import USAGE_KEYS, Anyfast, AnyfastThinkingWarning
+
+from .conftest import Driver, user
+
+Make = Callable[..., Anyfast]
+
+
+def _body(server: AnyfastTestServer, index: int = -1) -> dict[str, Any]:
+    body = server.requests[index].json
+    assert isinstance(body, dict)
+    return body
+
+
+# --------------------------------------------------------------------------- reasoning, usage
+
+
+async def test_chat_puts_thinking_before_text_with_usage(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    anyfast_server.enqueue(Reply(content="Blue light scatters.", reasoning="Rayleigh, so short."))
+    response = await drive.chat(make_llm(enable_thinking=True), user("Why is the sky blue?"))
+
+    thinking, text = response.message.blocks
+    assert isinstance(thinking, ThinkingBlock)
+    assert thinking.content == "Rayleigh, so short."
+    assert isinstance(text, TextBlock)
+    assert text.text == "Blue light scatters."
+    assert thinking.num_tokens == response.additional_kwargs["reasoning_tokens"] == 3
+    assert set(USAGE_KEYS) <= set(response.additional_kwargs)
+    assert response.additional_kwargs["total_tokens"] == (
+        response.additional_kwargs["prompt_tokens"]
+        + response.additional_kwargs["completion_tokens"]
+    )
+    assert response.additional_kwargs["finish_reason"] == "stop"
+    assert _body(anyfast_server)["enable_thinking"] is True
+
+
+async def test_reasoning_tokens_only_when_the_server_sends_them(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    anyfast_server.enqueue(Reply(content="ok", reasoning="hmm", include_reasoning_tokens=False))
+    response = await drive.chat(llm, user("hi"))
+    thinking = response.message.blocks[0]
+    assert isinstance(thinking, ThinkingBlock)
+    assert thinking.num_tokens is None
+    assert "reasoning_tokens" not in response.additional_kwargs
+
+
+async def test_stream_splits_thinking_from_answer(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    reasoning = "First I consider the question carefully."
+    answer = "The answer is forty-two, as everyone knows."
+    anyfast_server.enqueue(Reply(content=answer, reasoning=reasoning, chunk_size=5))
+    responses = await drive.stream(make_llm(enable_thinking=True), user("meaning of life"))
+
+    thinking = [
+        r.additional_kwargs["thinking_delta"]
+        for r in responses
+        if "thinking_delta" in r.additional_kwargs
+    ]
+    assert "".join(thinking) == reasoning
+    assert "".join(r.delta or "" for r in responses) == answer
+    # No empty responses: each carries text, thinking, the finish reason or usage.
+    assert all(r.delta or set(r.additional_kwargs) for r in responses)
+    # A reasoning piece never leaks into delta.
+    assert all(not r.delta for r in responses if "thinking_delta" in r.additional_kwargs)
+    # Blocks are cumulative; the last response has the whole answer and the usage.
+    middle = responses[len(thinking) + 2].message.blocks
+    assert isinstance(middle[0], ThinkingBlock) and middle[0].content == reasoning
+    assert isinstance(middle[1], TextBlock) and answer.startswith(middle[1].text)
+    last = responses[-1]
+    thought, text = last.message.blocks
+    assert isinstance(thought, ThinkingBlock) and thought.num_tokens == 6
+    assert isinstance(text, TextBlock) and text.text == answer
+    assert set(USAGE_KEYS) <= set(last.additional_kwargs)
+    assert _body(anyfast_server)["stream_options"] == {"include_usage": True}
+
+
+async def test_complete_and_stream_complete(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    llm = make_llm(enable_thinking=True)
+    completion = await drive.complete(llm, "Say hi")
+    assert completion.text == "Hello! You asked: Say hi"
+    assert completion.additional_kwargs["reasoning_tokens"] > 0
+    assert _body(anyfast_server)["messages"] == [{"role": "user", "content": "Say hi"}]
+
+    pieces = await drive.stream_complete(llm, "Say hi")
+    assert pieces[-1].text == "Hello! You asked: Say hi"
+    assert "".join(p.delta or "" for p in pieces) == pieces[-1].text
+    assert any("thinking_delta" in p.additional_kwargs for p in pieces)
+    assert "total_tokens" in pieces[-1].additional_kwargs
+
+
+async def test_budget_spent_on_thinking_warns(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    llm = make_llm(enable_thinking=True, max_tokens=3)
+    with pytest.warns(AnyfastThinkingWarning, match="budget"):
+        response = await drive.chat(llm, user("Explain everything about the universe"))
+    assert response.message.content == ""
+    assert response.additional_kwargs["finish_reason"] == "length"
+    with pytest.warns(AnyfastThinkingWarning, match="budget"):
+        await drive.stream(llm, user("Explain everything about the universe"))
+
+
+# --------------------------------------------------------------------------- options
+
+
+async def test_settings_go_on_the_wire(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    llm = make_llm(
+        enable_thinking=True,
+        thinking_budget=50,
+        temperature=0.2,
+        top_p=0.9,
+        max_tokens=100,
+        frequency_penalty=0.5,
+        presence_penalty=-0.5,
+        stop="END",
+        additional_kwargs={"seed": 7, "vendor_flag": "x"},
+    )
+    await drive.chat(llm, user("hi"))
+    body = _body(anyfast_server)
+    expected = {
+        "enable_thinking": True,
+        "thinking_budget": 50,
+        "temperature": 0.2,
+        "top_p": 0.9,
+        "max_completion_tokens": 100,
+        "frequency_penalty": 0.5,
+        "presence_penalty": -0.5,
+        "stop": ["END"],
+        "seed": 7,
+        "vendor_flag": "x",
+    }
+    assert {key: body[key] for key in expected} == expected
+    assert "max_tokens" not in body
+
+
+async def test_defaults_send_only_what_is_needed(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    await drive.chat(llm, user("hi"))
+    assert set(_body(anyfast_server)) == {"model", "messages", "enable_thinking"}
+    assert _body(anyfast_server)["enable_thinking"] is False
+    assert _body(anyfast_server)["model"] == "qwen3.6-flash"
+
+
+async def test_per_call_options_leave_the_instance_alone(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    before = llm.model_dump()
+    response = await drive.chat(
+        llm, user("hi"), enable_thinking=True, temperature=0, max_tokens=500, stop=["zzz"]
+    )
+    assert isinstance(response.message.blocks[0], ThinkingBlock)
+    first = _body(anyfast_server)
+    assert (first["enable_thinking"], first["temperature"]) == (True, 0)
+    assert (first["max_completion_tokens"], first["stop"]) == (500, ["zzz"])
+    assert llm.model_dump() == before
+
+    await drive.stream(llm, user("hi"), extra_body={"seed": 1})
+    second = _body(anyfast_server)
+    assert second["enable_thinking"] is False
+    assert second["seed"] == 1
+    assert not {"temperature", "max_completion_tokens", "stop"} & set(second)
+    assert llm.model_dump() == before
+
+
+async def test_unknown_call_option_is_a_type_error(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    with pytest.raises(TypeError, match="temprature"):
+        await drive.chat(llm, user("hi"), temprature=0.1)
+    assert anyfast_server.requests == []
+
+
+def test_out_of_range_settings_fail_at_construction() -> None:
+    with pytest.raises(ValueError, match="temperature"):
+        Anyfast(temperature=3)
+    with pytest.raises(ValueError, match="max_tokens"):
+        Anyfast(max_tokens=70_000)
+
+
+def test_metadata_needs_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANYFAST_API_KEY", raising=False)
+    llm = Anyfast(api_base="http://127.0.0.1:9/v1", max_tokens=2048)
+    meta = llm.metadata
+    assert (meta.is_chat_model, meta.is_function_calling_model) == (True, True)
+    assert (meta.model_name, meta.context_window, meta.num_output) == (
+        "qwen3.6-flash",
+        1_000_000,
+        2048,
+    )
+    with pytest.raises(MissingAPIKeyError):
+        llm.chat(user("hi"))
+
+
+# --------------------------------------------------------------------------- state and secrets
+
+SECRET = "sk-very-secret-0123456789"
+
+
+def test_key_stays_out_of_repr_and_dumps() -> None:
+    llm = Anyfast(api_key=SECRET)
+    for text in (repr(llm), str(llm), str(llm.model_dump()), str(llm.to_dict()), llm.to_json()):
+        assert SECRET not in text
+    assert "api_key" not in llm.to_dict()
+
+
+async def test_pickled_llm_reads_the_key_from_the_environment(
+    anyfast_server: AnyfastTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANYFAST_API_KEY", anyfast_server.api_key or "")
+    llm = Anyfast(api_base=anyfast_server.base_url, temperature=0.5)
+    llm.chat(user("warm up"))  # the pooled client exists now; it must not travel
+    data = pickle.dumps(llm)
+    assert (anyfast_server.api_key or "").encode() not in data
+    clone = pickle.loads(data)
+    try:
+        assert clone.chat(user("hello")).message.content == "Hello! You asked: hello"
+        assert clone.temperature == 0.5
+        assert anyfast_server.last_request.headers["authorization"] == "Bearer test-key"
+    finally:
+        clone.close()
+        llm.close()
+
+
+def test_pickled_llm_keeps_an_explicit_key(anyfast_server: AnyfastTestServer) -> None:
+    llm = Anyfast(api_base=anyfast_server.base_url, api_key=anyfast_server.api_key)
+    clone = pickle.loads(pickle.dumps(llm))
+    try:
+        assert clone.chat(user("hello")).message.content == "Hello! You asked: hello"
+    finally:
+        clone.close()
+
+
+# --------------------------------------------------------------------------- errors and retries
+
+
+async def test_status_errors_propagate(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    llm = make_llm(enable_thinking=True)
+    with pytest.raises(BadRequestError, match=r"(?i)json mode"):
+        await drive.chat(llm, user("hi"), response_format={"type": "json_object"})
+    with pytest.raises(BadRequestError, match=r"(?i)json mode"):
+        await drive.stream(llm, user("hi"), response_format={"type": "json_object"})
+
+
+async def test_stream_errors_propagate_not_empty_answers(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    anyfast_server.enqueue(Reply(content="a long answer that is cut", error_after=3))
+    with pytest.raises(BadRequestError, match="inappropriate"):
+        await drive.stream(llm, user("hi"))
+    anyfast_server.enqueue(Reply(content="a long answer that is cut", cut_after=3))
+    with pytest.raises(StreamInterruptedError) as caught:
+        await drive.stream(llm, user("hi"))
+    assert caught.value.partial is not None
+    assert len(anyfast_server.requests) == 2  # a stream that showed chunks is never retried
+
+
+async def test_retries_follow_the_core_policy_once(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    busy = ErrorReply(503, headers={"Retry-After": "0"})
+    anyfast_server.enqueue(busy, busy, busy, busy)
+    with pytest.raises(InternalServerError):
+        await drive.chat(make_llm(max_retries=1), user("hi"))
+    assert len(anyfast_server.requests) == 2  # one try and one retry, not retries of retries
+
+    anyfast_server.reset()
+    anyfast_server.enqueue(busy, Reply(content="back"))
+    response = await drive.chat(make_llm(max_retries=2), user("hi"))
+    assert response.message.content == "back"
+
+
+async def test_stream_is_retried_before_its_first_chunk(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    anyfast_server.enqueue(ErrorReply(503, headers={"Retry-After": "0"}), Reply(content="fine"))
+    responses = await drive.stream(make_llm(max_retries=1), user("hi"))
+    assert "".join(r.delta or "" for r in responses) == "fine"
+    assert len(anyfast_server.requests) == 2
+
+
+# --------------------------------------------------------------------------- instrumentation
+
+
+class _Collect(BaseEventHandler):
+    events: list[BaseEvent]
+
+    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
+        self.events.append(event)
+
+
+@pytest.fixture
+def collected() -> Iterator[list[BaseEvent]]:
+    handler = _Collect(events=[])
+    root = get_dispatcher()
+    root.add_event_handler(handler)
+    yield handler.events
+    root.event_handlers.remove(handler)
+
+
+async def test_events_and_callbacks_fire(
+    make_llm: Make, drive: Driver, collected: list[BaseEvent]
+) -> None:
+    debug = LlamaDebugHandler()
+    llm = make_llm(callback_manager=CallbackManager([debug]))
+    await drive.chat(llm, user("hi"))
+    await drive.stream(llm, user("hi"))
+    await drive.complete(llm, "hi")
+
+    names = [type(event).__name__ for event in collected]
+    assert names.count("LLMChatStartEvent") == 2
+    assert names.count("LLMChatEndEvent") == 2
+    assert "LLMChatInProgressEvent" in names
+    assert names.count("LLMCompletionEndEvent") == 1
+    assert len(debug.get_event_pairs(CBEventType.LLM)) == 3
