@@ -220,6 +220,11 @@ def tool_call_block(call: ToolCall, kwargs: dict[str, Any] | str) -> ToolCallBlo
     )
 
 
+def tool_call_dicts(calls: Sequence[ToolCall]) -> list[dict[str, Any]]:
+    """Tool calls the pre-block way, which LlamaIndex's streaming structured output still reads."""
+    return [call.model_dump(include={"id", "type", "function"}) for call in calls]
+
+
 def wire_message_to_chat_message(
     message: ResponseMessage, reasoning_tokens: int | None = None
 ) -> ChatMessage:
@@ -228,9 +233,10 @@ def wire_message_to_chat_message(
     if message.reasoning_content:
         blocks.append(ThinkingBlock(content=message.reasoning_content, num_tokens=reasoning_tokens))
     blocks.append(TextBlock(text=message.content or ""))
-    for call in message.tool_calls or ():
-        blocks.append(tool_call_block(call, tool_kwargs(call.function.arguments)))
-    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks)
+    calls = message.tool_calls or []
+    blocks.extend(tool_call_block(call, tool_kwargs(call.function.arguments)) for call in calls)
+    extra = {"tool_calls": tool_call_dicts(calls)} if calls else {}
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
 
 
 def usage_to_kwargs(usage: Usage | None) -> dict[str, int]:

@@ -31,7 +31,7 @@ from anyfast_client import (
     merge_tool_call_delta,
 )
 
-from ._convert import reasoning_tokens, tool_kwargs, usage_to_kwargs
+from ._convert import reasoning_tokens, tool_call_dicts, tool_kwargs, usage_to_kwargs
 from ._warnings import warn_if_budget_spent_thinking
 
 __all__ = ["ChatStreamConverter"]
@@ -43,6 +43,7 @@ class ChatStreamConverter:
     """Turns the chunks of one streamed completion into ``ChatResponse`` objects."""
 
     __slots__ = (
+        "_call_dicts",
         "_calls",
         "_reasoning",
         "_text",
@@ -60,6 +61,7 @@ class ChatStreamConverter:
         self._text_block = TextBlock.model_construct(text="")
         self._thinking_block: ThinkingBlock | None = None
         self._tool_blocks: list[ToolCallBlock] = []
+        self._call_dicts: list[dict[str, Any]] = []
         self.finish_reason: str | None = None
         self.usage: Usage | None = None
 
@@ -111,6 +113,7 @@ class ChatStreamConverter:
                 call = self._calls[delta.index] = ToolCall(function=FunctionCall())
             merge_tool_call_delta(call, delta)
         self._tool_blocks = self._build_tool_blocks(final=False)
+        self._call_dicts = tool_call_dicts([self._calls[i] for i in sorted(self._calls)])
         return True
 
     def _finish(self, finish_reason: str) -> str:
@@ -154,7 +157,10 @@ class ChatStreamConverter:
     def _response(
         self, chunk: ChatCompletionChunk, delta: str, extra: dict[str, Any]
     ) -> ChatResponse:
-        message = ChatMessage.model_construct(role=MessageRole.ASSISTANT, blocks=self._blocks())
+        extra_message = {"tool_calls": self._call_dicts} if self._call_dicts else {}
+        message = ChatMessage.model_construct(
+            role=MessageRole.ASSISTANT, blocks=self._blocks(), additional_kwargs=extra_message
+        )
         return ChatResponse.model_construct(
             message=message, delta=delta, raw=chunk, additional_kwargs=extra
         )

@@ -1,0 +1,174 @@
+"""Tools and structured output through the wire."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from llama_index.core.base.llms.types import ChatMessage, ToolCallBlock
+from llama_index.core.prompts import PromptTemplate
+from llama_index.core.tools import FunctionTool
+from pydantic import BaseModel
+
+from anyfast_client.testing import AnyfastTestServer, Reply, ToolCall
+from llama_index_anyfast import Anyfast, AnyfastThinkingWarning
+
+from .conftest import Driver
+
+Make = Callable[..., Anyfast]
+
+
+def get_weather(city: str) -> str:
+    """The weather in a city."""
+    return f"rainy in {city}"
+
+
+def get_time() -> str:
+    """The current time."""
+    return "noon"
+
+
+TOOLS = [FunctionTool.from_defaults(fn=get_weather), FunctionTool.from_defaults(fn=get_time)]
+
+
+class Invoice(BaseModel):
+    """An invoice."""
+
+    customer: str
+    amount: int
+
+
+def _body(server: AnyfastTestServer) -> dict[str, Any]:
+    body = server.last_request.json
+    assert isinstance(body, dict)
+    return body
+
+
+def _calls(message: ChatMessage) -> list[ToolCallBlock]:
+    return [block for block in message.blocks if isinstance(block, ToolCallBlock)]
+
+
+async def test_chat_with_tools_returns_tool_call_blocks(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    response = await drive.chat_with_tools(llm, TOOLS, "What is the get_weather in Oslo?")
+
+    (call,) = _calls(response.message)
+    assert call.tool_name == "get_weather"
+    assert call.tool_call_id
+    (selection,) = llm.get_tool_calls_from_response(response)
+    assert (selection.tool_name, selection.tool_id) == ("get_weather", call.tool_call_id)
+    assert set(selection.tool_kwargs) == {"city"}
+    body = _body(anyfast_server)
+    assert [tool["function"]["name"] for tool in body["tools"]] == ["get_weather", "get_time"]
+    assert body["parallel_tool_calls"] is False
+    assert "tool_choice" not in body
+
+
+async def test_streamed_tool_calls_merge_by_index(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    # The server repeats each id on every argument chunk but the last, sends the name in
+    # one chunk and the arguments in others, and "" for a call without arguments.
+    calls = [ToolCall("get_weather", {"city": "Oslo"}, id="call_a"), ToolCall("get_time", "")]
+    anyfast_server.enqueue(Reply(tool_calls=calls, chunk_size=3))
+    responses = await drive.stream_with_tools(
+        llm, TOOLS, "weather and time", allow_parallel_tool_calls=True
+    )
+
+    weather, time = _calls(responses[-1].message)
+    assert (weather.tool_call_id, weather.tool_name) == ("call_a", "get_weather")
+    assert weather.tool_kwargs == {"city": "Oslo"}
+    assert (time.tool_call_id, time.tool_name, time.tool_kwargs) == (calls[1].id, "get_time", {})
+    selections = llm.get_tool_calls_from_response(responses[-1])
+    assert [s.tool_kwargs for s in selections] == [{"city": "Oslo"}, {}]
+    # Partial arguments along the way still parse into something an agent can show.
+    partial = next(r for r in responses if len(_calls(r.message)) == 1)
+    assert llm.get_tool_calls_from_response(partial)[0].tool_name == "get_weather"
+    assert _body(anyfast_server)["parallel_tool_calls"] is True
+
+
+async def test_single_tool_call_unless_parallel_allowed(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    calls = [ToolCall("get_weather", {"city": "Oslo"}), ToolCall("get_time", "")]
+    anyfast_server.enqueue(Reply(tool_calls=calls), Reply(tool_calls=calls))
+    single = await drive.chat_with_tools(llm, TOOLS, "weather and time")
+    assert [c.tool_name for c in _calls(single.message)] == ["get_weather"]
+    both = await drive.chat_with_tools(
+        llm, TOOLS, "weather and time", allow_parallel_tool_calls=True
+    )
+    assert [c.tool_name for c in _calls(both.message)] == ["get_weather", "get_time"]
+
+
+async def test_no_tool_call_is_an_error_only_when_asked(llm: Anyfast, drive: Driver) -> None:
+    response = await drive.chat_with_tools(llm, [], "hi")
+    assert llm.get_tool_calls_from_response(response, error_on_no_tool_call=False) == []
+    with pytest.raises(ValueError, match="tool call"):
+        llm.get_tool_calls_from_response(response)
+
+
+async def test_tool_required_turns_thinking_off_for_that_call(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    llm = make_llm(enable_thinking=True)
+    with pytest.warns(AnyfastThinkingWarning, match="enable_thinking is off for this call"):
+        response = await drive.chat_with_tools(llm, TOOLS, "hello", tool_required=True)
+    assert _calls(response.message)
+    body = _body(anyfast_server)
+    assert (body["tool_choice"], body["enable_thinking"]) == ("required", False)
+    assert llm.enable_thinking is True
+
+    with pytest.warns(AnyfastThinkingWarning):
+        await drive.stream_with_tools(llm, TOOLS, "hello", tool_choice="get_time")
+    body = _body(anyfast_server)
+    assert body["tool_choice"] == {"type": "function", "function": {"name": "get_time"}}
+    assert body["enable_thinking"] is False
+
+    await drive.chat_with_tools(llm, TOOLS, "hello")  # not forced: thinking stays on
+    assert _body(anyfast_server)["enable_thinking"] is True
+
+
+async def test_predict_and_call_runs_the_tool(llm: Anyfast, drive: Driver) -> None:
+    if drive.api == "sync":
+        output = llm.predict_and_call(TOOLS, "use get_weather for Oslo")
+    else:
+        output = await llm.apredict_and_call(TOOLS, "use get_weather for Oslo")
+    assert output.response.startswith("rainy in ")
+
+
+PROMPT = PromptTemplate("Extract the invoice: {text}")
+TEXT = "ACME owes 42 dollars"
+
+
+async def test_structured_predict(make_llm: Make, drive: Driver) -> None:
+    llm = make_llm()
+    if drive.api == "sync":
+        invoice = llm.structured_predict(Invoice, PROMPT, text=TEXT)
+    else:
+        invoice = await llm.astructured_predict(Invoice, PROMPT, text=TEXT)
+    assert invoice == Invoice(customer="example", amount=42)
+
+
+async def test_structured_predict_while_thinking_warns_and_works(
+    make_llm: Make, anyfast_server: AnyfastTestServer
+) -> None:
+    llm = make_llm(enable_thinking=True)
+    with pytest.warns(AnyfastThinkingWarning):
+        invoice = await llm.astructured_predict(Invoice, PROMPT, text=TEXT)
+    assert invoice.amount == 42
+    assert _body(anyfast_server)["tool_choice"] == "required"
+
+
+def test_stream_structured_predict(llm: Anyfast) -> None:
+    partials = list(llm.stream_structured_predict(Invoice, PROMPT, text=TEXT))
+    final = partials[-1]
+    assert isinstance(final, Invoice)
+    assert final == Invoice(customer="example", amount=42)
+
+
+async def test_as_structured_llm(llm: Anyfast, drive: Driver) -> None:
+    structured = llm.as_structured_llm(Invoice)
+    response = await drive.chat(structured, [ChatMessage(role="user", content=TEXT)])
+    assert response.raw == Invoice(customer="example", amount=42)
