@@ -1,0 +1,66 @@
+"""RAG with LangChain on Anyfast alone: AnyfastEmbeddings retrieves, ChatAnyfast answers.
+
+With ANYFAST_API_KEY set it talks to the real API; without it, to the package's local test
+server (whose vectors are pseudo-random, so there only an exact match is reliably nearest):
+
+    python examples/rag_langchain.py
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from langchain_core.documents import Document
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import RunnablePassthrough
+from langchain_core.vectorstores import InMemoryVectorStore
+
+from langchain_anyfast import AnyfastEmbeddings, ChatAnyfast
+
+FACTS = [
+    "Anyfast serves qwen3.6-flash for chat and doubao-embedding for embeddings.",
+    "Embeddings are served under /api/v3, chat completions under /v1.",
+    "The Eiffel Tower is in Paris.",
+]
+
+
+@contextlib.contextmanager
+def endpoint() -> Iterator[dict[str, str]]:
+    """Settings for the real API when a key is set, else for a local test server."""
+    if os.environ.get("ANYFAST_API_KEY"):
+        yield {}
+        return
+    from anyfast_client.testing import AnyfastTestServer
+
+    print("ANYFAST_API_KEY is not set: using the local test server.\n")
+    with AnyfastTestServer() as server:
+        yield {"api_key": server.api_key or "test-key", "base_url": server.base_url}
+
+
+def context(docs: list[Document]) -> str:
+    return "\n".join(doc.page_content for doc in docs)
+
+
+def main() -> None:
+    with endpoint() as settings:
+        store = InMemoryVectorStore.from_texts(FACTS, AnyfastEmbeddings(**settings))
+        retriever = store.as_retriever(search_kwargs={"k": 2})
+        prompt = ChatPromptTemplate.from_messages(
+            [("system", "Answer only from this context:\n{context}"), ("human", "{question}")]
+        )
+        chain = (
+            {"context": retriever | context, "question": RunnablePassthrough()}
+            | prompt
+            | ChatAnyfast(**settings)
+            | StrOutputParser()
+        )
+        question = "Under which path are embeddings served?"
+        print("Retrieved:", [doc.page_content for doc in retriever.invoke(question)])
+        print("Answer:", chain.invoke(question))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""RAG with LlamaIndex on Anyfast alone: AnyfastEmbedding indexes, Anyfast answers.
+
+With ANYFAST_API_KEY set it talks to the real API; without it, to the package's local test
+server (whose vectors are pseudo-random, so there only an exact match is reliably nearest):
+
+    python examples/rag_llama_index.py
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from llama_index.core import Document, VectorStoreIndex
+
+from llama_index_anyfast import Anyfast, AnyfastEmbedding
+
+FACTS = [
+    "Anyfast serves qwen3.6-flash for chat and doubao-embedding for embeddings.",
+    "Embeddings are served under /api/v3, chat completions under /v1.",
+    "The Eiffel Tower is in Paris.",
+]
+
+
+@contextlib.contextmanager
+def endpoint() -> Iterator[dict[str, str]]:
+    """Settings for the real API when a key is set, else for a local test server."""
+    if os.environ.get("ANYFAST_API_KEY"):
+        yield {}
+        return
+    from anyfast_client.testing import AnyfastTestServer
+
+    print("ANYFAST_API_KEY is not set: using the local test server.\n")
+    with AnyfastTestServer() as server:
+        yield {"api_key": server.api_key or "test-key", "base_url": server.base_url}
+
+
+def main() -> None:
+    with endpoint() as settings:
+        embed_model = AnyfastEmbedding(**settings)
+        llm = Anyfast(api_key=settings.get("api_key"), api_base=settings.get("base_url"))
+        index = VectorStoreIndex.from_documents(
+            [Document(text=fact) for fact in FACTS], embed_model=embed_model
+        )
+        engine = index.as_query_engine(llm=llm, similarity_top_k=2)
+        response = engine.query("Under which path are embeddings served?")
+        print("Retrieved:", [node.node.get_content() for node in response.source_nodes])
+        print("Answer:", response)
+
+
+if __name__ == "__main__":
+    main()
