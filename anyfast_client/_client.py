@@ -73,6 +73,8 @@ class _BaseClient:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
         self.api_key = _config.resolve_api_key(api_key)
+        # A key read from the environment is read again after unpickling.
+        self._key_from_env = api_key is None
         self.base_url = _config.resolve_base_url(base_url)
         self.embeddings_base_url = _config.resolve_embeddings_base_url(
             embeddings_base_url, self.base_url
@@ -97,10 +99,18 @@ class _BaseClient:
         state = self.__dict__.copy()
         del state["_lock"]
         state["_http"] = None
+        # SecretStr pickles its value in plain text.
+        key = state.pop("api_key")
+        state["_masked_key"] = None if self._key_from_env else _config.mask_key(key)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        masked = state.pop("_masked_key")
         self.__dict__.update(state)
+        self.api_key = (
+            _config.resolve_api_key(None) if self._key_from_env else _config.unmask_key(masked)
+        )
         self._lock = threading.Lock()
 
     _owns_http: bool
@@ -152,6 +162,20 @@ def _sleep(seconds: float) -> None:
 
 async def _asleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
+
+
+async def _close_with_loop(http: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Closes ``http`` when its event loop shuts down its async generators.
+
+    An async generator left open is closed by the loop's
+    ``shutdown_asyncgens()``, which ``asyncio.run()`` calls before closing
+    the loop: the pool's connections are closed while their loop still runs,
+    instead of leaking when the next ``asyncio.run()`` needs a new pool.
+    """
+    try:
+        yield
+    finally:
+        await http.aclose()
 
 
 def _encode(body: dict[str, Any]) -> bytes:
@@ -209,6 +233,13 @@ class AnyfastClient(_BaseClient):
     Retries connect errors, 408, 409, 429 and 5xx up to ``max_retries`` times,
     honouring Retry-After. A read timeout is not retried: the request may
     already be billed.
+
+    Pickling (to hand a client to a worker process) keeps the settings, not
+    the connection pool. A key taken from ``ANYFAST_API_KEY`` is not stored:
+    the unpickled client reads the variable again. A key passed as ``api_key``
+    is stored masked, so it never shows in the pickled bytes as plain text, but
+    anyone holding the pickle can still recover it: keep pickles as private as
+    the key. A client built with your own ``http_client`` refuses to pickle.
     """
 
     def __init__(self, *, http_client: httpx.Client | None = None, **settings: Any) -> None:
@@ -280,20 +311,26 @@ class AnyfastClient(_BaseClient):
 
 
 class AsyncAnyfastClient(_BaseClient):
-    """The async twin of :class:`AnyfastClient`; the same settings and behaviour."""
+    """The async twin of :class:`AnyfastClient`; the same settings, behaviour and pickling.
+
+    Its connection pool belongs to the event loop it was made in, and is
+    closed when that loop shuts down (as ``asyncio.run()`` does on its way
+    out); used from a new loop, the client makes a new pool.
+    """
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **settings: Any) -> None:
         super().__init__(**settings)
         self._http = http_client
         self._owns_http = http_client is None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._guard: AsyncGenerator[None, None] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
-        state["_loop"] = None
+        state["_loop"] = state["_guard"] = None
         return state
 
-    def _client(self) -> httpx.AsyncClient:
+    async def _client(self) -> httpx.AsyncClient:
         # A pool's connections belong to the event loop that opened them: a
         # caller that runs asyncio.run() twice gets a fresh pool the second time.
         loop = asyncio.get_running_loop()
@@ -301,6 +338,8 @@ class AsyncAnyfastClient(_BaseClient):
         if http is None or (self._owns_http and self._loop is not loop):
             http = self._http = httpx.AsyncClient(limits=_LIMITS, timeout=self.timeout)
             self._loop = loop
+            self._guard = _close_with_loop(http)
+            await anext(self._guard)
         return http
 
     async def chat(self, request: ChatRequest) -> ChatCompletion:
@@ -320,7 +359,7 @@ class AsyncAnyfastClient(_BaseClient):
         self, url: str, body: dict[str, Any], stream: bool, attempt: int = 0
     ) -> tuple[httpx.Response, int]:
         """POST with retries; the response and the attempt that got it."""
-        http = self._client()
+        http = await self._client()
         request = http.build_request(
             "POST",
             url,
@@ -341,8 +380,10 @@ class AsyncAnyfastClient(_BaseClient):
             attempt += 1
 
     async def close(self) -> None:
-        if self._owns_http and self._http is not None:
-            await self._http.aclose()
+        guard, self._guard = self._guard, None
+        if guard is not None:
+            await guard.aclose()  # closes the pool it guards
+        if self._owns_http:
             self._http = None
 
     async def __aenter__(self) -> Self:

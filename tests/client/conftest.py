@@ -12,6 +12,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -389,7 +390,12 @@ def send_sse(*events: bytes, then: Callable[[socket.socket], None] | None = None
 
 
 def reset(conn: socket.socket) -> None:
-    """Close with RST rather than FIN: what a dropped connection looks like."""
+    """Close with RST rather than FIN: what a dropped connection looks like.
+
+    A RST can overtake data the client has not read yet, so it waits a little
+    for the events sent before it to be read.
+    """
+    time.sleep(0.1)
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
     conn.close()
 
