@@ -267,6 +267,14 @@ class ChatAnyfast(BaseChatModel):
         if client is not None:
             client.close()
 
+    def __del__(self) -> None:
+        # A model dropped without close() still gives its sync sockets back. (An async
+        # pool belongs to its event loop and can only be closed there: use aclose().)
+        private = getattr(self, "__pydantic_private__", None) or {}
+        client = private.get("_client")
+        if client is not None:
+            client.close()
+
     async def aclose(self) -> None:
         """Closes the async calls' connection pool (do it before the event loop ends)."""
         with _CLIENT_LOCK:
