@@ -193,22 +193,23 @@ class Api:
         return self._run(sync, coro)
 
     def first_chunk_then_break(
-        self, req: ChatRequest, *, use_with: bool, after: Callable[[], None]
-    ) -> ChatCompletionChunk:
-        """Take one chunk and leave; ``after`` runs next, still inside the event loop."""
+        self, req: ChatRequest, *, use_with: bool, closed: Callable[[], bool]
+    ) -> tuple[ChatCompletionChunk, bool]:
+        """Take one chunk and leave; then whether ``closed()`` came true, still in the loop."""
 
         def sync() -> Any:
             first = self._sync_first(req, use_with=use_with)
-            after()
-            return first
+            return first, _poll(closed)
 
         async def coro() -> Any:
             first = await self._async_first(req, use_with=use_with)
-            # A dropped async generator is closed by a task the loop schedules.
-            for _ in range(3):
-                await asyncio.sleep(0)
-            after()
-            return first
+            # A dropped async generator is closed by a task the loop schedules:
+            # poll without blocking the loop.
+            for _ in range(200):
+                if closed():
+                    return first, True
+                await asyncio.sleep(0.01)
+            return first, False
 
         return self._run(sync, coro)  # type: ignore[no-any-return]
 
@@ -232,6 +233,14 @@ class Api:
 
     def close(self) -> None:
         self._run(self.client.close, self.client.close)
+
+
+def _poll(condition: Callable[[], bool]) -> bool:
+    for _ in range(200):
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
 
 
 @pytest.fixture(params=["sync", "async"])

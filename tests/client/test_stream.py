@@ -225,14 +225,13 @@ def test_breaking_out_early_closes_the_response(make_api: Any, use_with: bool) -
     api = make_api(response)
     gc.disable()  # the connection must be closed without waiting for the cycle collector
     try:
-        closed_right_after: list[bool] = []
-        first = api.first_chunk_then_break(
-            request(), use_with=use_with, after=lambda: closed_right_after.append(body.closed)
+        first, closed = api.first_chunk_then_break(
+            request(), use_with=use_with, closed=lambda: body.closed
         )
     finally:
         gc.enable()
     assert first.choices[0].delta.content == "0"
-    assert closed_right_after == [True]
+    assert closed
     assert body.sent < 50
 
 
