@@ -28,7 +28,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator
 
 from anyfast_client import (
     API_KEY_ENV,
@@ -167,6 +167,7 @@ class ChatAnyfast(BaseChatModel):
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    """Stop sequences; a lone string is taken as a one-item list."""
     streaming: bool = False
     stream_usage: bool = True
     api_key: SecretStr | None = Field(default_factory=secret_from_env(API_KEY_ENV, default=None))
@@ -179,6 +180,11 @@ class ChatAnyfast(BaseChatModel):
 
     _client: AnyfastClient | None = PrivateAttr(default=None)
     _async_client: AsyncAnyfastClient | None = PrivateAttr(default=None)
+
+    @field_validator("stop", mode="before")
+    @classmethod
+    def _stop_as_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
 
     # ----------------------------------------------------------------- LangChain conventions
 
