@@ -17,6 +17,8 @@ from anyfast_client._batching import (
     embedding_requests,
 )
 
+from ._errors import langchain_errors
+
 __all__ = ["AnyfastEmbeddings"]
 
 # Guards the lazy creation of clients; module-level so that instances stay picklable.
@@ -36,8 +38,9 @@ class AnyfastEmbeddings(BaseModel, Embeddings):
 
     Texts go out ``chunk_size`` at a time; vectors come back in input order. An empty list
     sends nothing; an empty string is embedded as a single space. Errors are
-    ``anyfast_client`` errors. A pickled instance carries no key: the receiving process
-    reads ``ANYFAST_API_KEY``.
+    ``anyfast_client`` errors that langchain-core's ``except`` clauses catch too
+    (``RateLimitError`` is also a ``ModelRateLimitError``). A pickled instance carries no
+    key: the receiving process reads ``ANYFAST_API_KEY``.
     """
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
@@ -63,14 +66,16 @@ class AnyfastEmbeddings(BaseModel, Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         requests, client = self._requests(texts), self._client()
-        return batch_vectors(requests, [client.embeddings(r) for r in requests])
+        with langchain_errors():
+            return batch_vectors(requests, [client.embeddings(r) for r in requests])
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         requests, client = self._requests(texts), self._aclient()
-        return batch_vectors(requests, [await client.embeddings(r) for r in requests])
+        with langchain_errors():
+            return batch_vectors(requests, [await client.embeddings(r) for r in requests])
 
     async def aembed_query(self, text: str) -> list[float]:
         return (await self.aembed_documents([text]))[0]

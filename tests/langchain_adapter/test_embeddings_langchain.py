@@ -6,6 +6,12 @@ import pickle
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from langchain_core.exceptions import (
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelInvalidRequestError,
+    ModelRateLimitError,
+)
 from langchain_core.load import dumps
 from pydantic import ValidationError
 
@@ -15,6 +21,7 @@ from anyfast_client import (
     BadRequestError,
     InternalServerError,
     MissingAPIKeyError,
+    RateLimitError,
 )
 from anyfast_client.testing import AnyfastTestServer, ErrorReply
 from langchain_anyfast.embeddings import AnyfastEmbeddings
@@ -120,15 +127,26 @@ async def test_a_missing_vector_is_an_error(
 
 
 @pytest.mark.parametrize(
-    ("status", "error"),
-    [(400, BadRequestError), (401, AuthenticationError), (500, InternalServerError)],
+    ("status", "error", "langchain_error"),
+    [
+        (400, BadRequestError, ModelInvalidRequestError),
+        (401, AuthenticationError, ModelAuthenticationError),
+        (429, RateLimitError, ModelRateLimitError),
+        (500, InternalServerError, ModelAPIError),
+    ],
 )
-async def test_http_errors_propagate_as_anyfast_errors(
-    make: Make, anyfast_server: AnyfastTestServer, mode: str, status: int, error: type
+async def test_http_errors_propagate_as_anyfast_and_langchain_errors(
+    make: Make,
+    anyfast_server: AnyfastTestServer,
+    mode: str,
+    status: int,
+    error: type,
+    langchain_error: type,
 ) -> None:
     anyfast_server.enqueue(ErrorReply(status))
     with pytest.raises(error) as caught:
         await documents(make(max_retries=0), ["a"], mode)
+    assert isinstance(caught.value, langchain_error)
     assert caught.value.status_code == status
 
 
