@@ -14,13 +14,16 @@ __all__ = ["SSEDecoder"]
 class SSEDecoder:
     """Feed bytes with :meth:`feed`; it returns the ``data`` of each finished event."""
 
-    __slots__ = ("_buffer", "_data", "_skip_lf")
+    __slots__ = ("_buffer", "_data", "_scanned", "_skip_lf")
 
     def __init__(self) -> None:
         self._buffer = bytearray()
         self._data: list[bytes] = []
         # A CR that ended the previous read may be the first half of a CRLF.
         self._skip_lf = False
+        # How many buffered bytes are known to hold no line ending: one long
+        # line arriving in many small reads is scanned once, not once a read.
+        self._scanned = 0
 
     def feed(self, chunk: bytes) -> list[str]:
         if not chunk:
@@ -33,15 +36,17 @@ class SSEDecoder:
         events: list[str] = []
         start = 0
         end = len(buffer)
+        scan = self._scanned
         while start < end:
-            line_end, next_start = _next_line(buffer, start, end)
+            line_end, next_start = _next_line(buffer, scan, end)
             if line_end < 0:
                 break
             if next_start == end and buffer[line_end] == 0x0D:
                 self._skip_lf = True
             self._line(bytes(buffer[start:line_end]), events)
-            start = next_start
+            start = scan = next_start
         del buffer[:start]
+        self._scanned = len(buffer)
         return events
 
     def flush(self) -> list[str]:
@@ -50,6 +55,7 @@ class SSEDecoder:
         if self._buffer:
             self._line(bytes(self._buffer), events)
             self._buffer.clear()
+            self._scanned = 0
         self._line(b"", events)
         return events
 
@@ -66,7 +72,7 @@ class SSEDecoder:
 
 
 def _next_line(buffer: bytearray, start: int, end: int) -> tuple[int, int]:
-    """Where the line that starts at ``start`` ends, and where the next one starts."""
+    """Where the first line ending at or after ``start`` is, and where the next line starts."""
     lf = buffer.find(b"\n", start, end)
     cr = buffer.find(b"\r", start, lf if lf >= 0 else end)
     if cr < 0:
