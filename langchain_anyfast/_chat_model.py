@@ -6,7 +6,7 @@ import threading
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput, ModelProfile
@@ -237,6 +237,17 @@ class ChatAnyfast(BaseChatModel):
         state["__dict__"] = {**state["__dict__"], "api_key": None}
         state["__pydantic_private__"] = {"_client": None, "_async_client": None}
         return state
+
+    def __copy__(self) -> Self:
+        # A copy makes its own pools: one closing (or being collected) never breaks another.
+        twin = super().__copy__()
+        twin.__pydantic_private__ = {"_client": None, "_async_client": None}
+        return twin
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        twin = super().__deepcopy__(memo)
+        twin.__pydantic_private__ = {"_client": None, "_async_client": None}
+        return twin
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 import pickle
 from typing import Any
@@ -478,3 +479,17 @@ async def test_system_tool_and_parallel_results_go_back(
         {"role": "tool", "content": "sunny", "tool_call_id": "call_1"},
         {"role": "tool", "content": "snow", "tool_call_id": "call_2"},
     ]
+
+
+async def test_copies_get_their_own_pools(make_model: MakeModel, drive: Driver) -> None:
+    model = make_model()
+    await drive.invoke(model, "warm up")
+    copy = model.model_copy(update={"temperature": 0.5})
+    assert copy._client is None and copy._async_client is None
+    await drive.invoke(copy, "copy")
+    copy.close()
+    await copy.aclose()
+    del copy
+    gc.collect()
+    message = await drive.invoke(model, "the original still works")
+    assert message.content == "Hello! You asked: the original still works"
