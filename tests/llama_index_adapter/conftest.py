@@ -105,13 +105,14 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
     return {
-        "filter_headers": ["authorization"],
+        "filter_headers": ["authorization", "api-key", "x-api-key"],
         "match_on": ("method", "path", "query", "body"),
+        "decode_compressed_response": True,
     }
 
 
 @pytest.fixture
-def recorded_llm(request: pytest.FixtureRequest) -> Anyfast:
+async def recorded_llm(request: pytest.FixtureRequest) -> AsyncIterator[Anyfast]:
     """An ``Anyfast`` for cassette tests.
 
     Replaying (the default) needs no server: the host is left out of matching. Recording
@@ -119,10 +120,13 @@ def recorded_llm(request: pytest.FixtureRequest) -> Anyfast:
     the local server otherwise.
     """
     recording = request.config.getoption("--record-mode") != "none"
-    live_key = os.environ.get("ANYFAST_API_KEY")
-    if recording and live_key:
-        return Anyfast(max_retries=0)
-    if recording:
+    if recording and os.environ.get("ANYFAST_API_KEY"):
+        settings: dict[str, Any] = {}  # ANYFAST_API_KEY and ANYFAST_BASE_URL or the default
+    elif recording:
         server: AnyfastTestServer = request.getfixturevalue("anyfast_server")
-        return Anyfast(api_base=server.base_url, api_key=server.api_key, max_retries=0)
-    return Anyfast(api_base="http://127.0.0.1:9/v1", api_key="replay", max_retries=0)
+        settings = {"api_base": server.base_url, "api_key": server.api_key}
+    else:
+        settings = {"api_base": "http://127.0.0.1:9/v1", "api_key": "replay-key"}
+    llm = Anyfast(max_retries=0, **settings)
+    yield llm
+    await llm.aclose()
