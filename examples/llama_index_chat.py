@@ -1,0 +1,66 @@
+"""Anyfast as a LlamaIndex LLM: streamed thinking, an image, usage, structured output.
+
+With ANYFAST_API_KEY set it talks to the real API; without it, to the package's local test
+server:
+
+    python examples/llama_index_chat.py
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from llama_index.core.llms import ChatMessage, ImageBlock, TextBlock
+from llama_index.core.prompts import PromptTemplate
+from pydantic import BaseModel
+
+from llama_index_anyfast import Anyfast
+
+IMAGE = "https://upload.wikimedia.org/wikipedia/commons/4/47/PNG_transparency_demonstration_1.png"
+
+
+class City(BaseModel):
+    name: str
+    country: str
+
+
+@contextlib.contextmanager
+def endpoint() -> Iterator[dict[str, str]]:
+    if os.environ.get("ANYFAST_API_KEY"):
+        yield {}
+        return
+    from anyfast_client.testing import AnyfastTestServer
+
+    print("ANYFAST_API_KEY is not set: using the local test server.\n")
+    with AnyfastTestServer() as server:
+        yield {"api_key": server.api_key or "test-key", "api_base": server.base_url}
+
+
+def main() -> None:
+    with endpoint() as settings:
+        llm = Anyfast(enable_thinking=True, max_tokens=4000, **settings)
+        message = ChatMessage(
+            role="user",
+            blocks=[TextBlock(text="What is in this picture?"), ImageBlock(url=IMAGE)],
+        )
+        response = None
+        for response in llm.stream_chat([message]):
+            thinking = response.additional_kwargs.get("thinking_delta")
+            print(f"\033[2m{thinking}\033[0m" if thinking else response.delta, end="", flush=True)
+        if response is not None:
+            usage = {k: v for k, v in response.additional_kwargs.items() if k.endswith("tokens")}
+            print("\n\nUsage:", usage)
+
+        # Structured output goes through a forced tool call, which the API refuses while
+        # thinking: Anyfast would switch thinking off for that call with an
+        # AnyfastThinkingWarning. Saying so per call skips the warning.
+        prompt = PromptTemplate("Name the capital of {country}.")
+        options = {"enable_thinking": False}
+        print(llm.structured_predict(City, prompt, country="France", llm_kwargs=options))
+        llm.close()
+
+
+if __name__ == "__main__":
+    main()
