@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,9 @@ _REQUEST_SETTINGS = (
     "stop",
 )
 _CLIENTS = ("_client", "_aclient")
+# One lock for every instance: it guards a rare, quick step, and an instance-level lock
+# would be one more thing that cannot be pickled.
+_CLIENT_LOCK = threading.Lock()
 
 
 class Anyfast(FunctionCallingLLM):
@@ -163,14 +167,16 @@ class Anyfast(FunctionCallingLLM):
         }
 
     def _get_client(self) -> AnyfastClient:
-        if self._client is None:
-            self._client = AnyfastClient(**self._client_settings())
-        return self._client
+        with _CLIENT_LOCK:
+            if self._client is None:
+                self._client = AnyfastClient(**self._client_settings())
+            return self._client
 
     def _get_aclient(self) -> AsyncAnyfastClient:
-        if self._aclient is None:
-            self._aclient = AsyncAnyfastClient(**self._client_settings())
-        return self._aclient
+        with _CLIENT_LOCK:
+            if self._aclient is None:
+                self._aclient = AsyncAnyfastClient(**self._client_settings())
+            return self._aclient
 
     def close(self) -> None:
         """Close the sync connection pool; a later call opens a new one."""

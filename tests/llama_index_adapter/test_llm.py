@@ -231,6 +231,8 @@ def test_key_stays_out_of_repr_and_dumps() -> None:
     for text in (repr(llm), str(llm), str(llm.model_dump()), str(llm.to_dict()), llm.to_json()):
         assert SECRET not in text
     assert "api_key" not in llm.to_dict()
+    clone = Anyfast.from_dict({**llm.to_dict(), "temperature": 0.3})
+    assert (clone.temperature, clone.api_key) == (0.3, None)  # the key comes from the env
 
 
 async def test_pickled_llm_reads_the_key_from_the_environment(
