@@ -493,3 +493,13 @@ async def test_copies_get_their_own_pools(make_model: MakeModel, drive: Driver) 
     gc.collect()
     message = await drive.invoke(model, "the original still works")
     assert message.content == "Hello! You asked: the original still works"
+
+
+async def test_streaming_field_streams_invoke(
+    make_model: MakeModel, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    message = await drive.invoke(make_model(streaming=True, enable_thinking=True), "hi")
+    assert anyfast_server.last_request.json["stream"] is True
+    assert message.content == "Hello! You asked: hi"
+    assert message.additional_kwargs["reasoning_content"].startswith("Let me think")
+    assert message.usage_metadata is not None and message.usage_metadata["total_tokens"] > 0
