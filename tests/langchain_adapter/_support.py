@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessageChunk, BaseMessage
 
 from anyfast_client.testing import AnyfastTestServer
 
@@ -21,28 +21,29 @@ class Driver:
     def __init__(self, api: str) -> None:
         self.api = api
 
-    async def invoke(self, model: Any, messages: Any, **kwargs: Any) -> AIMessage:
+    async def invoke(self, model: Any, messages: Any, **kwargs: Any) -> Any:
         if self.api == "sync":
-            return model.invoke(messages, **kwargs)  # type: ignore[no-any-return]
-        return await model.ainvoke(messages, **kwargs)  # type: ignore[no-any-return]
+            return model.invoke(messages, **kwargs)
+        return await model.ainvoke(messages, **kwargs)
 
-    async def stream(self, model: Any, messages: Any, **kwargs: Any) -> list[AIMessageChunk]:
+    async def stream(self, model: Any, messages: Any, **kwargs: Any) -> list[Any]:
         if self.api == "sync":
             return list(model.stream(messages, **kwargs))
         return [chunk async for chunk in model.astream(messages, **kwargs)]
 
-    async def batch(self, model: Any, inputs: Sequence[Any], **kwargs: Any) -> list[Any]:
+    async def batch(self, model: Any, inputs: Sequence[Any], **kwargs: Any) -> Any:
         if self.api == "sync":
-            return model.batch(list(inputs), **kwargs)  # type: ignore[no-any-return]
-        return await model.abatch(list(inputs), **kwargs)  # type: ignore[no-any-return]
+            return model.batch(list(inputs), **kwargs)
+        return await model.abatch(list(inputs), **kwargs)
 
 
 def aggregate(chunks: Sequence[BaseMessage]) -> AIMessageChunk:
     assert chunks, "the stream produced no chunks"
     total = chunks[0]
-    for chunk in chunks[1:]:
-        total = total + chunk  # type: ignore[operator]
     assert isinstance(total, AIMessageChunk)
+    for chunk in chunks[1:]:
+        assert isinstance(chunk, AIMessageChunk)
+        total = total + chunk
     return total
 
 

@@ -167,7 +167,7 @@ async def test_reasoning_on_stream_without_empty_chunks(
 async def test_output_version_v1(make_model: MakeModel, drive: Driver) -> None:
     model = make_model(enable_thinking=True, output_version="v1")
     message = await drive.invoke(model, "hi")
-    assert [b["type"] for b in message.content] == ["reasoning", "text"]  # type: ignore[index]
+    assert [b["type"] for b in message.content] == ["reasoning", "text"]
     streamed = aggregate(await drive.stream(model, "hi"))
     assert [b["type"] for b in streamed.content_blocks] == ["reasoning", "text"]
 

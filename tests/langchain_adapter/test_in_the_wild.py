@@ -28,7 +28,7 @@ async def test_lcel_chain(
     answer = await drive.invoke(chain, {"persona": "a pirate", "q": "Where is the gold?"})
     assert answer == "Hello! You asked: Where is the gold?"
     chunks = await drive.stream(chain, {"persona": "a pirate", "q": "Where is the gold?"})
-    assert "".join(chunks) == answer and len(chunks) > 1  # type: ignore[arg-type]
+    assert "".join(chunks) == answer and len(chunks) > 1
     sent = anyfast_server.last_request.json["messages"]
     assert sent[0] == {"role": "system", "content": "You are a pirate."}
 
