@@ -73,8 +73,6 @@ class _BaseClient:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
         self.api_key = _config.resolve_api_key(api_key)
-        # A key read from the environment is read again after unpickling.
-        self._key_from_env = api_key is None
         self.base_url = _config.resolve_base_url(base_url)
         self.embeddings_base_url = _config.resolve_embeddings_base_url(
             embeddings_base_url, self.base_url
@@ -99,25 +97,26 @@ class _BaseClient:
         state = self.__dict__.copy()
         del state["_lock"]
         state["_http"] = None
-        # SecretStr pickles its value in plain text.
-        key = state.pop("api_key")
-        state["_masked_key"] = None if self._key_from_env else _config.mask_key(key)
+        # The key never travels: SecretStr would pickle it in plain text.
+        del state["api_key"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        state = dict(state)
-        masked = state.pop("_masked_key")
         self.__dict__.update(state)
-        self.api_key = (
-            _config.resolve_api_key(None) if self._key_from_env else _config.unmask_key(masked)
-        )
+        self.api_key = _config.resolve_api_key(None)
         self._lock = threading.Lock()
 
     _owns_http: bool
 
+    def _key(self) -> str:
+        if self.api_key is None:
+            # Set after this client was made (or unpickled): read it now.
+            self.api_key = _config.resolve_api_key(None)
+        return _config.require_api_key(self.api_key)
+
     def _headers(self, *, stream: bool) -> dict[str, str]:
         return {
-            "Authorization": f"Bearer {_config.require_api_key(self.api_key)}",
+            "Authorization": f"Bearer {self._key()}",
             "Content-Type": "application/json",
             "Accept": "text/event-stream" if stream else "application/json",
             "User-Agent": f"anyfast-integrations/{__version__}",
@@ -235,11 +234,9 @@ class AnyfastClient(_BaseClient):
     already be billed.
 
     Pickling (to hand a client to a worker process) keeps the settings, not
-    the connection pool. A key taken from ``ANYFAST_API_KEY`` is not stored:
-    the unpickled client reads the variable again. A key passed as ``api_key``
-    is stored masked, so it never shows in the pickled bytes as plain text, but
-    anyone holding the pickle can still recover it: keep pickles as private as
-    the key. A client built with your own ``http_client`` refuses to pickle.
+    the connection pool and never the key: the unpickled client reads
+    ``ANYFAST_API_KEY``, so set it in the workers' environment. A client built
+    with your own ``http_client`` refuses to pickle.
     """
 
     def __init__(self, *, http_client: httpx.Client | None = None, **settings: Any) -> None:

@@ -53,26 +53,6 @@ def require_api_key(api_key: SecretStr | None) -> str:
     return value
 
 
-def mask_key(api_key: SecretStr | None) -> tuple[bytes, bytes] | None:
-    """The key XORed with a random pad, and the pad: for pickles, never in plain text.
-
-    This hides the key from a grep over pickled bytes, logs or dumps; it is not
-    encryption, as whoever holds the pickle holds the pad too.
-    """
-    if api_key is None:
-        return None
-    raw = api_key.get_secret_value().encode()
-    pad = os.urandom(len(raw))
-    return bytes(a ^ b for a, b in zip(raw, pad, strict=True)), pad
-
-
-def unmask_key(masked: tuple[bytes, bytes] | None) -> SecretStr | None:
-    if masked is None:
-        return None
-    data, pad = masked
-    return SecretStr(bytes(a ^ b for a, b in zip(data, pad, strict=True)).decode())
-
-
 def resolve_base_url(base_url: str | None) -> str:
     return (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
 

@@ -64,7 +64,9 @@ class MissingAPIKeyError(AnyfastError, ValueError):
     def __init__(
         self,
         message: str = (
-            "No Anyfast API key: pass api_key=... or set the ANYFAST_API_KEY environment variable."
+            "No Anyfast API key: pass api_key=... or set the ANYFAST_API_KEY environment "
+            "variable. A pickled client or model never carries its key: where it is "
+            "unpickled, the key comes from ANYFAST_API_KEY."
         ),
     ) -> None:
         super().__init__(message)

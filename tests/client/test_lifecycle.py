@@ -97,7 +97,10 @@ def test_async_close_from_the_loop_that_used_it(raw_server: RawServer) -> None:
     asyncio.run(main())
 
 
-def test_sync_client_pickles_after_use_and_works(raw_server: RawServer) -> None:
+def test_sync_client_pickles_after_use_and_works(
+    raw_server: RawServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANYFAST_API_KEY", KEY)  # a pickle carries no key
     answers(raw_server, 2)
     with AnyfastClient(api_key=KEY, base_url=raw_server.base_url, max_retries=5) as client:
         client.chat(request())
@@ -107,7 +110,10 @@ def test_sync_client_pickles_after_use_and_works(raw_server: RawServer) -> None:
     assert (copy.max_retries, copy.base_url) == (5, raw_server.base_url)
 
 
-def test_async_client_pickles_and_works(raw_server: RawServer) -> None:
+def test_async_client_pickles_and_works(
+    raw_server: RawServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANYFAST_API_KEY", KEY)  # a pickle carries no key
     answers(raw_server, 1)
     copy = pickle.loads(pickle.dumps(AsyncAnyfastClient(api_key=KEY, base_url=raw_server.base_url)))
     assert asyncio.run(copy.chat(request())).choices[0].message.content == "answer 0"

@@ -100,17 +100,32 @@ def test_key_absent_from_repr(mode: str) -> None:
 
 
 @pytest.mark.parametrize("cls", [AnyfastClient, AsyncAnyfastClient])
-def test_pickle_does_not_hold_the_key_in_plain_text(cls: type[Any]) -> None:
+def test_pickle_never_holds_an_explicit_key(
+    cls: type[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANYFAST_API_KEY", raising=False)
     data = pickle.dumps(cls(api_key=KEY))
     assert KEY.encode() not in data
     assert KEY[::-1].encode() not in data
-    assert pickle.loads(data).api_key.get_secret_value() == KEY
+    assert pickle.loads(data).api_key is None
 
 
-def test_unpickled_client_sends_the_explicit_key(raw_server: RawServer) -> None:
+def test_unpickled_client_without_the_env_var_says_where_the_key_must_come_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ANYFAST_API_KEY", raising=False)
+    client = pickle.loads(pickle.dumps(AnyfastClient(api_key=KEY)))
+    with pytest.raises(MissingAPIKeyError, match="pickled client or model never carries its key"):
+        client.chat(request())
+
+
+def test_unpickled_client_sends_the_workers_env_key(
+    raw_server: RawServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     raw_server.scripts.append(send_json(completion_json("from the worker")))
-    client = pickle.loads(pickle.dumps(AnyfastClient(api_key=KEY, base_url=raw_server.base_url)))
-    with client:
+    data = pickle.dumps(AnyfastClient(api_key="parent-key", base_url=raw_server.base_url))
+    monkeypatch.setenv("ANYFAST_API_KEY", KEY)
+    with pickle.loads(data) as client:
         assert client.chat(request()).choices[0].message.content == "from the worker"
     assert f"Bearer {KEY}".encode() in raw_server.requests[0]
 
