@@ -59,6 +59,7 @@ from ._models import (
     VideoPart,
     VideoURL,
 )
+from ._rules import AnyfastWarning, settle_request, thinking_conflict, warn_if_budget_spent
 from ._stream import ChunkDecoder, StreamAccumulator, merge_tool_call_delta
 from ._version import __version__
 
@@ -75,6 +76,7 @@ __all__ = [
     "APITimeoutError",
     "AnyfastClient",
     "AnyfastError",
+    "AnyfastWarning",
     "AssistantMessage",
     "AsyncAnyfastClient",
     "AsyncStream",
@@ -120,4 +122,7 @@ __all__ = [
     "VideoURL",
     "__version__",
     "merge_tool_call_delta",
+    "settle_request",
+    "thinking_conflict",
+    "warn_if_budget_spent",
 ]

@@ -94,7 +94,10 @@ def _llama_index_implementations(
         from llama_index.llms.openai_like import OpenAILike
 
         like = OpenAILike(
-            model=MODEL, api_key=API_KEY, api_base=base_url, is_chat_model=True,
+            model=MODEL,
+            api_key=API_KEY,
+            api_base=base_url,
+            is_chat_model=True,
             context_window=1_000_000,
         )
         impls["OpenAILike"] = (
@@ -170,8 +173,13 @@ def _report(base_url: str, args: argparse.Namespace) -> None:
         print(f"{name:24} {per_call:12.3f} {per_chunk:13.2f}")
     _ratios(rows, "ChatAnyfast", "ChatOpenAI")
     _ratios(rows, "Anyfast (LlamaIndex)", "OpenAILike")
-    for module in ("anyfast_client", "langchain_anyfast", "llama_index_anyfast",
-                   "langchain_openai", "llama_index.llms.openai_like"):
+    for module in (
+        "anyfast_client",
+        "langchain_anyfast",
+        "llama_index_anyfast",
+        "langchain_openai",
+        "llama_index.llms.openai_like",
+    ):
         try:
             print(f"import {module}: {_import_time(module) * 1e3:.0f} ms")
         except subprocess.CalledProcessError:

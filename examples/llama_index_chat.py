@@ -55,7 +55,7 @@ def main() -> None:
 
         # Structured output goes through a forced tool call, which the API refuses while
         # thinking: Anyfast would switch thinking off for that call with an
-        # AnyfastThinkingWarning. Saying so per call skips the warning.
+        # AnyfastWarning. Saying so per call skips the warning.
         prompt = PromptTemplate("Name the capital of {country}.")
         options = {"enable_thinking": False}
         print(llm.structured_predict(City, prompt, country="France", llm_kwargs=options))

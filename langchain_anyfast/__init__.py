@@ -1,8 +1,8 @@
 """Anyfast (``qwen3.6-flash``: thinking, images, video, tools) as a LangChain chat model."""
 
-from anyfast_client import __version__
+from anyfast_client import AnyfastWarning, __version__
 
-from ._chat_model import AnyfastWarning, ChatAnyfast
+from ._chat_model import ChatAnyfast
 from ._errors import (
     AnyfastAPIStatusError,
     AnyfastAuthenticationError,
@@ -18,12 +18,14 @@ from ._errors import (
     AnyfastStreamInterruptedError,
     AnyfastTimeoutError,
 )
+from .embeddings import AnyfastEmbeddings
 
 __all__ = [
     "AnyfastAPIStatusError",
     "AnyfastAuthenticationError",
     "AnyfastBadRequestError",
     "AnyfastConnectionError",
+    "AnyfastEmbeddings",
     "AnyfastInternalServerError",
     "AnyfastMissingAPIKeyError",
     "AnyfastModelError",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Literal, Self
@@ -39,17 +38,18 @@ from anyfast_client import (
     AsyncAnyfastClient,
     ChatCompletionChunk,
     ChatRequest,
+    settle_request,
+    warn_if_budget_spent,
 )
 
 from ._convert import (
     ChunkConverter,
     completion_to_chat_result,
-    ensure_json_mentioned,
     messages_to_anyfast,
 )
 from ._errors import langchain_errors
 
-__all__ = ["AnyfastWarning", "ChatAnyfast"]
+__all__ = ["ChatAnyfast"]
 
 _REQUEST_FIELDS = frozenset(ChatRequest.model_fields) - {"messages", "extra_body"}
 _PARAM_FIELDS = (
@@ -87,10 +87,6 @@ _PROFILES: dict[str, ModelProfile] = {
 _CLIENT_LOCK = threading.Lock()
 
 
-class AnyfastWarning(UserWarning):
-    """Something about a call the user should know, such as thinking turned off for it."""
-
-
 def _normalize_tool_choice(choice: object, tools: Sequence[dict[str, Any]]) -> object:
     """LangChain's tool_choice spellings to the wire's."""
     if choice is True:
@@ -106,22 +102,6 @@ def _normalize_tool_choice(choice: object, tools: Sequence[dict[str, Any]]) -> o
 
 def _forced(name: str) -> dict[str, Any]:
     return {"type": "function", "function": {"name": name}}
-
-
-def _is_forced(choice: object) -> bool:
-    return choice == "required" or isinstance(choice, dict)
-
-
-def _thinking_conflict(fields: dict[str, Any]) -> str | None:
-    """Why thinking must be off for this call (upstream rejects the combination), if it must."""
-    if not fields.get("enable_thinking"):
-        return None
-    if _is_forced(fields.get("tool_choice")):
-        return "a forced tool_choice"
-    response_format = fields.get("response_format")
-    if isinstance(response_format, dict) and response_format.get("type") != "text":
-        return f"response_format {response_format.get('type')!r}"
-    return None
 
 
 def _with_parser(
@@ -323,27 +303,12 @@ class ChatAnyfast(BaseChatModel):
         fields = {**self._default_fields(), **overrides}
         extra = {**self.model_kwargs, **(self.extra_body or {}), **fields.pop("extra_body", {})}
         extra.update({k: fields.pop(k) for k in list(fields) if k not in _REQUEST_FIELDS})
-        self._settle_thinking(fields)
         if not fields.get("stop"):
             fields.pop("stop", None)
         wire = messages_to_anyfast(
             messages, preserve_thinking=bool(fields.get("preserve_thinking"))
         )
-        if _wants_json_object(fields):
-            wire = ensure_json_mentioned(wire)
-        return ChatRequest(messages=wire, extra_body=extra, **fields)
-
-    @staticmethod
-    def _settle_thinking(fields: dict[str, Any]) -> None:
-        conflict = _thinking_conflict(fields)
-        if conflict is not None:
-            warnings.warn(
-                f"Thinking is turned off for this call: Anyfast does not allow {conflict} "
-                "while thinking.",
-                AnyfastWarning,
-                stacklevel=5,
-            )
-            fields["enable_thinking"] = False
+        return settle_request(ChatRequest(messages=wire, extra_body=extra, **fields), stacklevel=4)
 
     # ----------------------------------------------------------------- calls
 
@@ -515,11 +480,6 @@ def _json_schema_format(schema: dict[str, Any] | type, strict: bool | None) -> d
     return {"type": "json_schema", "json_schema": spec}
 
 
-def _wants_json_object(fields: dict[str, Any]) -> bool:
-    response_format = fields.get("response_format")
-    return isinstance(response_format, dict) and response_format.get("type") == "json_object"
-
-
 def chunk_text(chunk: ChatCompletionChunk) -> str:
     choices = chunk.choices
     return (choices[0].delta.content or "") if choices else ""
@@ -532,25 +492,22 @@ def _generation(
     return None if message is None else ChatGenerationChunk(message=message)
 
 
-_BUDGET_WARNING = (
-    "The answer is empty because the token budget (max_tokens) went to thinking: "
-    "raise max_tokens, set a thinking_budget, or turn enable_thinking off."
-)
-
-
 def _checked(result: ChatResult, request: ChatRequest) -> ChatResult:
     message = result.generations[0].message if result.generations else None
-    if isinstance(message, AIMessage) and request.enable_thinking:
-        finish = message.response_metadata.get("finish_reason")
-        if finish == "length" and not (message.content or message.tool_calls):
-            warnings.warn(_BUDGET_WARNING, AnyfastWarning, stacklevel=4)
+    if isinstance(message, AIMessage):
+        warn_if_budget_spent(
+            message.response_metadata.get("finish_reason"),
+            thinking=request.enable_thinking,
+            answered=bool(message.content or message.tool_calls),
+            stacklevel=3,
+        )
     return result
 
 
 def _check_stream(converter: ChunkConverter, request: ChatRequest) -> None:
-    if (
-        request.enable_thinking
-        and converter.finish_reason == "length"
-        and not converter.saw_content
-    ):
-        warnings.warn(_BUDGET_WARNING, AnyfastWarning, stacklevel=4)
+    warn_if_budget_spent(
+        converter.finish_reason,
+        thinking=request.enable_thinking,
+        answered=converter.saw_content,
+        stacklevel=3,
+    )

@@ -56,7 +56,6 @@ __all__ = [
     "ChunkConverter",
     "completion_to_chat_result",
     "content_to_parts",
-    "ensure_json_mentioned",
     "message_to_anyfast",
     "messages_to_anyfast",
     "usage_to_metadata",
@@ -227,24 +226,6 @@ def messages_to_anyfast(
     Earlier assistant reasoning goes back only with ``preserve_thinking``.
     """
     return [message_to_anyfast(m, preserve_thinking=preserve_thinking) for m in messages]
-
-
-def _mentions_json(message: Message) -> bool:
-    content = message.content
-    if isinstance(content, str):
-        return "json" in content.lower()
-    return any(isinstance(p, TextPart) and "json" in p.text.lower() for p in content or ())
-
-
-def ensure_json_mentioned(messages: list[Message]) -> list[Message]:
-    """JSON mode needs the word "json" in the prompt: add a system line when it is missing."""
-    if any(_mentions_json(m) for m in messages):
-        return messages
-    note = "Respond in JSON."
-    first = messages[0] if messages else None
-    if isinstance(first, SystemMessage) and isinstance(first.content, str):
-        return [SystemMessage(content=f"{first.content}\n\n{note}"), *messages[1:]]
-    return [SystemMessage(content=note), *messages]
 
 
 # --------------------------------------------------------------------------- responses

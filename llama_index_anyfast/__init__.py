@@ -1,7 +1,9 @@
 """Anyfast for LlamaIndex: ``from llama_index_anyfast import Anyfast``."""
 
+from anyfast_client import AnyfastWarning
+
 from ._convert import USAGE_KEYS
 from ._llm import Anyfast
-from ._warnings import AnyfastThinkingWarning
+from .embeddings import AnyfastEmbedding
 
-__all__ = ["USAGE_KEYS", "Anyfast", "AnyfastThinkingWarning"]
+__all__ = ["USAGE_KEYS", "Anyfast", "AnyfastEmbedding", "AnyfastWarning"]

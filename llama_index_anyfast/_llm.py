@@ -38,12 +38,12 @@ from anyfast_client import (
     AsyncAnyfastClient,
     ChatCompletion,
     ChatRequest,
+    warn_if_budget_spent,
 )
 
 from ._convert import completion_to_chat_response
 from ._request import build_request, resolve_tool_choice
 from ._stream import ChatStreamConverter
-from ._warnings import warn_if_budget_spent_thinking
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -151,8 +151,10 @@ class Anyfast(FunctionCallingLLM):
     # ------------------------------------------------------------------ state
 
     def __getstate__(self) -> dict[str, Any]:
-        # Clients hold connection pools (and the key): each process makes its own.
+        # No key and no connection pool travel: each process makes its own pool,
+        # and the restored copy reads ANYFAST_API_KEY when it first calls.
         state = super().__getstate__()
+        state["__dict__"] = {**state["__dict__"], "api_key": None}
         private = state.get("__pydantic_private__") or {}
         state["__pydantic_private__"] = {**private, **dict.fromkeys(_CLIENTS)}
         return state
@@ -331,8 +333,10 @@ class Anyfast(FunctionCallingLLM):
 def _to_response(completion: ChatCompletion) -> ChatResponse:
     response = completion_to_chat_response(completion)
     message = completion.choices[0].message
-    warn_if_budget_spent_thinking(
-        completion.choices[0].finish_reason, message.content or "", message.reasoning_content or ""
+    warn_if_budget_spent(
+        completion.choices[0].finish_reason,
+        thinking=bool(message.reasoning_content),
+        answered=bool(message.content or message.tool_calls),
     )
     return response
 

@@ -11,10 +11,9 @@ from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage
 
-from anyfast_client import ChatRequest
+from anyfast_client import ChatRequest, settle_request
 
 from ._convert import messages_to_wire
-from ._warnings import warn_thinking_off
 
 __all__ = ["build_request", "resolve_tool_choice"]
 
@@ -31,10 +30,6 @@ def resolve_tool_choice(tool_choice: str | dict[str, Any] | None, tool_required:
     if isinstance(tool_choice, str) and tool_choice not in (*_UNFORCED, "required"):
         return {"type": "function", "function": {"name": tool_choice}}
     return tool_choice
-
-
-def _forced(tool_choice: object) -> bool:
-    return tool_choice is not None and tool_choice not in _UNFORCED
 
 
 def _split(options: Mapping[str, Any], *, strict: bool) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -69,10 +64,9 @@ def build_request(
     call_fields, call_extra = _split(call_kwargs, strict=True)
     fields |= more_fields | call_fields
     fields = {name: value for name, value in fields.items() if value is not None}
-    if fields.get("enable_thinking") and _forced(fields.get("tool_choice")):
-        # The API rejects a forced tool while thinking; answering beats a bare 400.
-        warn_thinking_off(fields["tool_choice"])
-        fields["enable_thinking"] = False
-    return ChatRequest(
+    request = ChatRequest(
         messages=messages_to_wire(messages), extra_body=extra | more_extra | call_extra, **fields
     )
+    # What the API rejects while thinking (a forced tool, JSON output) gets an answer
+    # with a warning, not a bare 400.
+    return settle_request(request, stacklevel=3)

@@ -29,10 +29,10 @@ from anyfast_client import (
     ToolCallDelta,
     Usage,
     merge_tool_call_delta,
+    warn_if_budget_spent,
 )
 
 from ._convert import reasoning_tokens, tool_call_dicts, tool_kwargs, usage_to_kwargs
-from ._warnings import warn_if_budget_spent_thinking
 
 __all__ = ["ChatStreamConverter"]
 
@@ -120,7 +120,9 @@ class ChatStreamConverter:
         self.finish_reason = finish_reason
         if self._calls:
             self._tool_blocks = self._build_tool_blocks(final=True)
-        warn_if_budget_spent_thinking(finish_reason, self._text, self._reasoning)
+        warn_if_budget_spent(
+            finish_reason, thinking=bool(self._reasoning), answered=bool(self._text or self._calls)
+        )
         return finish_reason
 
     def _add_usage(self, usage: Usage) -> dict[str, int]:

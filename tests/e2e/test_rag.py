@@ -63,8 +63,7 @@ async def test_llama_index_vector_store_index_with_anyfast_embedding_and_llm(
 ) -> None:
     from llama_index.core import Document, VectorStoreIndex
 
-    from llama_index_anyfast import Anyfast
-    from llama_index_anyfast.embeddings import AnyfastEmbedding
+    from llama_index_anyfast import Anyfast, AnyfastEmbedding
 
     settings = {"api_key": anyfast_server.api_key, "max_retries": 0}
     embed_model = AnyfastEmbedding(base_url=anyfast_server.base_url, embed_batch_size=2, **settings)
@@ -93,8 +92,7 @@ async def test_langchain_in_memory_retriever_feeding_chat_anyfast(
     from langchain_core.runnables import RunnablePassthrough
     from langchain_core.vectorstores import InMemoryVectorStore
 
-    from langchain_anyfast import ChatAnyfast
-    from langchain_anyfast.embeddings import AnyfastEmbeddings
+    from langchain_anyfast import AnyfastEmbeddings, ChatAnyfast
 
     settings = {"base_url": anyfast_server.base_url, "api_key": anyfast_server.api_key}
     embeddings = AnyfastEmbeddings(chunk_size=2, max_retries=0, **settings)

@@ -18,7 +18,6 @@ from langchain_core.messages import (
 from anyfast_client import ChatCompletion
 from langchain_anyfast._convert import (
     completion_to_chat_result,
-    ensure_json_mentioned,
     messages_to_anyfast,
 )
 
@@ -87,16 +86,6 @@ def test_invalid_tool_calls_go_back_as_sent() -> None:
 def test_what_anyfast_cannot_take_is_refused(message: Any, error: str) -> None:
     with pytest.raises(ValueError, match=error):
         messages_to_anyfast([message])
-
-
-def test_json_word_joins_the_system_prompt_or_leads_the_messages() -> None:
-    system = messages_to_anyfast([SystemMessage([{"type": "text", "text": "Be brief."}])])
-    [joined] = ensure_json_mentioned(system)
-    assert joined.content == "Be brief.\n\nRespond in JSON."
-    user = messages_to_anyfast([HumanMessage([{"type": "text", "text": "x"}, "y"])])
-    assert [m.role for m in ensure_json_mentioned(user)] == ["system", "user"]
-    mentioned = messages_to_anyfast([HumanMessage([{"type": "text", "text": "as JSON"}, "y"])])
-    assert ensure_json_mentioned(mentioned) == mentioned
 
 
 def test_completion_with_broken_arguments_gives_an_invalid_tool_call() -> None:

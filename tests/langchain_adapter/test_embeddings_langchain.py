@@ -24,7 +24,7 @@ from anyfast_client import (
     RateLimitError,
 )
 from anyfast_client.testing import AnyfastTestServer, ErrorReply
-from langchain_anyfast.embeddings import AnyfastEmbeddings
+from langchain_anyfast import AnyfastEmbeddings
 
 Make = Callable[..., AnyfastEmbeddings]
 

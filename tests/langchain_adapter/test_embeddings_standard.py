@@ -16,7 +16,7 @@ import pytest
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 from langchain_tests.unit_tests import EmbeddingsUnitTests
 
-from langchain_anyfast.embeddings import AnyfastEmbeddings
+from langchain_anyfast import AnyfastEmbeddings
 
 _CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 # Replay never connects: the cassette answers, whatever the host.

@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError
 
 from anyfast_client import AnyfastError, NotFoundError, RateLimitError
 from anyfast_client.testing import AnyfastTestServer, ErrorReply
-from llama_index_anyfast.embeddings import AnyfastEmbedding
+from llama_index_anyfast import AnyfastEmbedding
 
 Make = Callable[..., AnyfastEmbedding]
 

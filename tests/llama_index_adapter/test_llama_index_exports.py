@@ -10,4 +10,4 @@ def test_exported_members() -> None:
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
     assert public == set(llama_index_anyfast.__all__)
-    assert {"Anyfast", "AnyfastThinkingWarning", "USAGE_KEYS"} <= public
+    assert {"Anyfast", "AnyfastEmbedding", "AnyfastWarning", "USAGE_KEYS"} <= public

@@ -20,7 +20,7 @@ from anyfast_client import (
     StreamInterruptedError,
 )
 from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply
-from llama_index_anyfast import USAGE_KEYS, Anyfast, AnyfastThinkingWarning
+from llama_index_anyfast import USAGE_KEYS, Anyfast, AnyfastWarning
 
 from .conftest import Driver, user
 
@@ -119,11 +119,11 @@ async def test_budget_spent_on_thinking_warns(
     make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
     llm = make_llm(enable_thinking=True, max_tokens=3)
-    with pytest.warns(AnyfastThinkingWarning, match="budget"):
+    with pytest.warns(AnyfastWarning, match="budget"):
         response = await drive.chat(llm, user("Explain everything about the universe"))
     assert response.message.content == ""
     assert response.additional_kwargs["finish_reason"] == "length"
-    with pytest.warns(AnyfastThinkingWarning, match="budget"):
+    with pytest.warns(AnyfastWarning, match="budget"):
         await drive.stream(llm, user("Explain everything about the universe"))
 
 
@@ -253,9 +253,18 @@ async def test_pickled_llm_reads_the_key_from_the_environment(
         llm.close()
 
 
-def test_pickled_llm_keeps_an_explicit_key(anyfast_server: AnyfastTestServer) -> None:
-    llm = Anyfast(api_base=anyfast_server.base_url, api_key=anyfast_server.api_key)
-    clone = pickle.loads(pickle.dumps(llm))
+def test_pickled_llm_never_carries_an_explicit_key(
+    anyfast_server: AnyfastTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANYFAST_API_KEY", raising=False)
+    llm = Anyfast(api_base=anyfast_server.base_url, api_key="sk-explicit-SECRET")
+    data = pickle.dumps(llm)
+    assert b"sk-explicit-SECRET" not in data
+    clone = pickle.loads(data)
+    with pytest.raises(MissingAPIKeyError, match="ANYFAST_API_KEY"):
+        clone.chat(user("hello"))
+    assert anyfast_server.requests == []
+    monkeypatch.setenv("ANYFAST_API_KEY", anyfast_server.api_key or "")
     try:
         assert clone.chat(user("hello")).message.content == "Hello! You asked: hello"
     finally:
@@ -266,13 +275,29 @@ def test_pickled_llm_keeps_an_explicit_key(anyfast_server: AnyfastTestServer) ->
 
 
 async def test_status_errors_propagate(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    invalid = {"error": {"message": "Range of temperature is wrong", "code": "invalid"}}
+    anyfast_server.enqueue(ErrorReply(400, body=invalid), ErrorReply(400, body=invalid))
+    with pytest.raises(BadRequestError, match="Range of temperature") as caught:
+        await drive.chat(llm, user("hi"))
+    assert caught.value.code == "invalid"
+    with pytest.raises(BadRequestError, match="Range of temperature"):
+        await drive.stream(llm, user("hi"))
+    assert len(anyfast_server.requests) == 2  # a 400 is never retried
+
+
+async def test_json_mode_while_thinking_answers_with_thinking_off_and_a_warning(
     make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
     llm = make_llm(enable_thinking=True)
-    with pytest.raises(BadRequestError, match=r"(?i)json mode"):
-        await drive.chat(llm, user("hi"), response_format={"type": "json_object"})
-    with pytest.raises(BadRequestError, match=r"(?i)json mode"):
-        await drive.stream(llm, user("hi"), response_format={"type": "json_object"})
+    with pytest.warns(AnyfastWarning, match="response_format 'json_object'"):
+        response = await drive.chat(llm, user("hi"), response_format={"type": "json_object"})
+    assert response.message.content.startswith("{")
+    sent = anyfast_server.last_request.json
+    assert sent["enable_thinking"] is False
+    assert sent["messages"][0] == {"role": "system", "content": "Respond in JSON."}
+    assert llm.enable_thinking is True
 
 
 async def test_stream_errors_propagate_not_empty_answers(

@@ -12,7 +12,7 @@ from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
 from anyfast_client.testing import AnyfastTestServer, Reply, ToolCall
-from llama_index_anyfast import Anyfast, AnyfastThinkingWarning
+from llama_index_anyfast import Anyfast, AnyfastWarning
 
 from .conftest import Driver
 
@@ -113,14 +113,14 @@ async def test_tool_required_turns_thinking_off_for_that_call(
     make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
     llm = make_llm(enable_thinking=True)
-    with pytest.warns(AnyfastThinkingWarning, match="enable_thinking is off for this call"):
+    with pytest.warns(AnyfastWarning, match="Thinking is turned off for this call"):
         response = await drive.chat_with_tools(llm, TOOLS, "hello", tool_required=True)
     assert _calls(response.message)
     body = _body(anyfast_server)
     assert (body["tool_choice"], body["enable_thinking"]) == ("required", False)
     assert llm.enable_thinking is True
 
-    with pytest.warns(AnyfastThinkingWarning):
+    with pytest.warns(AnyfastWarning):
         await drive.stream_with_tools(llm, TOOLS, "hello", tool_choice="get_time")
     body = _body(anyfast_server)
     assert body["tool_choice"] == {"type": "function", "function": {"name": "get_time"}}
@@ -155,7 +155,7 @@ async def test_structured_predict_while_thinking_warns_and_works(
     make_llm: Make, anyfast_server: AnyfastTestServer
 ) -> None:
     llm = make_llm(enable_thinking=True)
-    with pytest.warns(AnyfastThinkingWarning):
+    with pytest.warns(AnyfastWarning):
         invoice = await llm.astructured_predict(Invoice, PROMPT, text=TEXT)
     assert invoice.amount == 42
     assert _body(anyfast_server)["tool_choice"] == "required"
