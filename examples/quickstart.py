@@ -30,10 +30,14 @@ def langchain_demo(settings: dict[str, str]) -> None:
     from langchain_anyfast import ChatAnyfast
 
     model = ChatAnyfast(model="qwen3.6-flash", enable_thinking=True, **settings)
-    print("LangChain, streamed:")
+    print("LangChain, streamed:\n[thinking] ", end="")
+    answering = False
     for chunk in model.stream("Why is the sky blue? One sentence."):
         reasoning = chunk.additional_kwargs.get("reasoning_content")
-        print(f"[thinking] {reasoning}" if reasoning else chunk.text, end="", flush=True)
+        if chunk.text and not answering:
+            print("\n[answer] ", end="")
+            answering = True
+        print(reasoning or chunk.text, end="", flush=True)
     answer = model.invoke("And at sunset?")
     print(f"\n\nLangChain, invoked: {answer.text}\nusage: {answer.usage_metadata}\n")
 
@@ -55,10 +59,8 @@ def llama_index_demo(settings: dict[str, str]) -> None:
 
 def main() -> None:
     with endpoint() as settings:
-        with contextlib.suppress(ImportError):
-            langchain_demo(settings)
-        with contextlib.suppress(ImportError):
-            llama_index_demo(settings)
+        langchain_demo(settings)
+        llama_index_demo(settings)
 
 
 if __name__ == "__main__":

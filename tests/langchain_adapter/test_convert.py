@@ -1,8 +1,7 @@
-"""The pure converters, table-tested, and a scan of this adapter's cassettes for secrets."""
+"""The pure converters, table-tested."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +19,6 @@ from langchain_anyfast._convert import (
     completion_to_chat_result,
     messages_to_anyfast,
 )
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _wire(*messages: Any, preserve_thinking: bool = False) -> list[dict[str, Any]]:
@@ -112,16 +109,3 @@ def test_completion_with_broken_arguments_gives_an_invalid_tool_call() -> None:
     assert message.content == "" and message.usage_metadata is None
     assert [c["args"] for c in message.tool_calls] == [{"x": 1}]
     assert [(c["name"], c["args"]) for c in message.invalid_tool_calls] == [("g", "{not json")]
-
-
-def test_cassettes_hold_no_secrets() -> None:
-    cassettes = [
-        path
-        for path in (REPO / "cassettes").rglob("*.yaml")
-        if path.parent.name in ("test_standard",)
-    ]
-    assert cassettes, "the standard suite's cassettes are missing"
-    for path in cassettes:
-        text = path.read_text().lower()
-        assert "authorization" not in text, path
-        assert "bearer" not in text and "test-key" not in text and "sk-" not in text, path
