@@ -28,6 +28,7 @@ from ._errors import (
     RequestTooLargeError,
     StreamInterruptedError,
 )
+from ._lazy import LazyClients
 from ._models import (
     AssistantMessage,
     ChatCompletion,
@@ -100,6 +101,7 @@ __all__ = [
     "ImagePart",
     "ImageURL",
     "InternalServerError",
+    "LazyClients",
     "Message",
     "MissingAPIKeyError",
     "NotFoundError",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import copy
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Literal, Self
@@ -38,6 +38,7 @@ from anyfast_client import (
     AsyncAnyfastClient,
     ChatCompletionChunk,
     ChatRequest,
+    LazyClients,
     settle_request,
     warn_if_budget_spent,
 )
@@ -81,10 +82,6 @@ _PROFILES: dict[str, ModelProfile] = {
         tool_call_streaming=True,
     ),
 }
-
-
-# Guards the lazy creation of the clients cached on each instance.
-_CLIENT_LOCK = threading.Lock()
 
 
 def _normalize_tool_choice(choice: object, tools: Sequence[dict[str, Any]]) -> object:
@@ -158,8 +155,7 @@ class ChatAnyfast(BaseChatModel):
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     extra_body: dict[str, Any] | None = None
 
-    _client: AnyfastClient | None = PrivateAttr(default=None)
-    _async_client: AsyncAnyfastClient | None = PrivateAttr(default=None)
+    _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
 
     @field_validator("stop", mode="before")
     @classmethod
@@ -212,21 +208,15 @@ class ChatAnyfast(BaseChatModel):
     # ----------------------------------------------------------------- pickling
 
     def __getstate__(self) -> dict[Any, Any]:
-        # No key and no connection pool in the bytes: workers read ANYFAST_API_KEY.
+        # No key in the bytes (workers read ANYFAST_API_KEY); the clients pickle empty.
         state = dict(super().__getstate__())
         state["__dict__"] = {**state["__dict__"], "api_key": None}
-        state["__pydantic_private__"] = {"_client": None, "_async_client": None}
         return state
 
     def __copy__(self) -> Self:
         # A copy makes its own pools: one closing (or being collected) never breaks another.
         twin = super().__copy__()
-        twin.__pydantic_private__ = {"_client": None, "_async_client": None}
-        return twin
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
-        twin = super().__deepcopy__(memo)
-        twin.__pydantic_private__ = {"_client": None, "_async_client": None}
+        twin._clients = copy.copy(self._clients)
         return twin
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
@@ -246,38 +236,18 @@ class ChatAnyfast(BaseChatModel):
         }
 
     def _sync_client(self) -> AnyfastClient:
-        with _CLIENT_LOCK:
-            if self._client is None:
-                self._client = AnyfastClient(**self._client_settings())
-            return self._client
+        return self._clients.sync(self._client_settings)
 
     def _aclient(self) -> AsyncAnyfastClient:
-        with _CLIENT_LOCK:
-            if self._async_client is None:
-                self._async_client = AsyncAnyfastClient(**self._client_settings())
-            return self._async_client
+        return self._clients.async_(self._client_settings)
 
     def close(self) -> None:
         """Closes the sync calls' connection pool; a later call opens a new one."""
-        with _CLIENT_LOCK:
-            client, self._client = self._client, None
-        if client is not None:
-            client.close()
-
-    def __del__(self) -> None:
-        # A model dropped without close() still gives its sync sockets back. (An async
-        # pool belongs to its event loop and can only be closed there: use aclose().)
-        private = getattr(self, "__pydantic_private__", None) or {}
-        client = private.get("_client")
-        if client is not None:
-            client.close()
+        self._clients.close()
 
     async def aclose(self) -> None:
-        """Closes the async calls' connection pool (do it before the event loop ends)."""
-        with _CLIENT_LOCK:
-            client, self._async_client = self._async_client, None
-        if client is not None:
-            await client.close()
+        """Closes both connection pools (do it before the event loop ends)."""
+        await self._clients.aclose()
 
     # ----------------------------------------------------------------- requests
 

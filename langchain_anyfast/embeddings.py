@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
-from anyfast_client import API_KEY_ENV, AnyfastClient, AsyncAnyfastClient, EmbeddingRequest
+from anyfast_client import (
+    API_KEY_ENV,
+    AnyfastClient,
+    AsyncAnyfastClient,
+    EmbeddingRequest,
+    LazyClients,
+)
 from anyfast_client._batching import (
     DEFAULT_EMBED_BATCH_SIZE,
     DEFAULT_EMBEDDING_MODEL,
@@ -20,9 +25,6 @@ from anyfast_client._batching import (
 from ._errors import langchain_errors
 
 __all__ = ["AnyfastEmbeddings"]
-
-# Guards the lazy creation of clients; module-level so that instances stay picklable.
-_CLIENT_LOCK = threading.Lock()
 
 
 class AnyfastEmbeddings(BaseModel, Embeddings):
@@ -61,8 +63,7 @@ class AnyfastEmbeddings(BaseModel, Embeddings):
     dimensions: int | None = Field(default=None, gt=0)
     """Asks for shorter vectors; only sent when set, and only some models honour it."""
 
-    _sync: AnyfastClient | None = PrivateAttr(default=None)
-    _async: AsyncAnyfastClient | None = PrivateAttr(default=None)
+    _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         requests, client = self._requests(texts), self._client()
@@ -96,36 +97,23 @@ class AnyfastEmbeddings(BaseModel, Embeddings):
         }
 
     def _client(self) -> AnyfastClient:
-        with _CLIENT_LOCK:
-            if self._sync is None:
-                self._sync = AnyfastClient(**self._client_settings())
-            return self._sync
+        return self._clients.sync(self._client_settings)
 
     def _aclient(self) -> AsyncAnyfastClient:
-        with _CLIENT_LOCK:
-            if self._async is None:
-                self._async = AsyncAnyfastClient(**self._client_settings())
-            return self._async
+        return self._clients.async_(self._client_settings)
 
     def close(self) -> None:
         """Closes the sync methods' connection pool; a later call opens a new one."""
-        with _CLIENT_LOCK:
-            client, self._sync = self._sync, None
-        if client is not None:
-            client.close()
+        self._clients.close()
 
     async def aclose(self) -> None:
-        """Closes the async methods' connection pool; a later call opens a new one."""
-        with _CLIENT_LOCK:
-            client, self._async = self._async, None
-        if client is not None:
-            await client.close()
+        """Closes both connection pools; a later call opens new ones."""
+        await self._clients.aclose()
 
     def __getstate__(self) -> dict[Any, Any]:
-        # No key and no connection pool travel: the key stays in this process.
+        # No key travels (the receiving process reads ANYFAST_API_KEY); clients pickle empty.
         state = super().__getstate__()
         state["__dict__"] = {**state["__dict__"], "api_key": None}
-        state["__pydantic_private__"] = {"_sync": None, "_async": None}
         return state
 
     def __setstate__(self, state: dict[Any, Any]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +37,7 @@ from anyfast_client import (
     AsyncAnyfastClient,
     ChatCompletion,
     ChatRequest,
+    LazyClients,
     warn_if_budget_spent,
 )
 
@@ -64,10 +64,6 @@ _REQUEST_SETTINGS = (
     "presence_penalty",
     "stop",
 )
-_CLIENTS = ("_client", "_aclient")
-# One lock for every instance: it guards a rare, quick step, and an instance-level lock
-# would be one more thing that cannot be pickled.
-_CLIENT_LOCK = threading.Lock()
 
 
 class Anyfast(FunctionCallingLLM):
@@ -115,8 +111,7 @@ class Anyfast(FunctionCallingLLM):
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
     default_headers: dict[str, str] | None = Field(default=None)
 
-    _client: AnyfastClient | None = PrivateAttr(default=None)
-    _aclient: AsyncAnyfastClient | None = PrivateAttr(default=None)
+    _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
 
     def __init__(
         self,
@@ -126,8 +121,7 @@ class Anyfast(FunctionCallingLLM):
         **data: Any,
     ) -> None:
         super().__init__(**data)
-        self._client = client
-        self._aclient = async_client
+        self._clients = LazyClients(client, async_client)
 
     @field_validator("stop", mode="before")
     @classmethod
@@ -155,8 +149,6 @@ class Anyfast(FunctionCallingLLM):
         # and the restored copy reads ANYFAST_API_KEY when it first calls.
         state = super().__getstate__()
         state["__dict__"] = {**state["__dict__"], "api_key": None}
-        private = state.get("__pydantic_private__") or {}
-        state["__pydantic_private__"] = {**private, **dict.fromkeys(_CLIENTS)}
         return state
 
     def _client_settings(self) -> dict[str, Any]:
@@ -169,29 +161,18 @@ class Anyfast(FunctionCallingLLM):
         }
 
     def _get_client(self) -> AnyfastClient:
-        with _CLIENT_LOCK:
-            if self._client is None:
-                self._client = AnyfastClient(**self._client_settings())
-            return self._client
+        return self._clients.sync(self._client_settings)
 
     def _get_aclient(self) -> AsyncAnyfastClient:
-        with _CLIENT_LOCK:
-            if self._aclient is None:
-                self._aclient = AsyncAnyfastClient(**self._client_settings())
-            return self._aclient
+        return self._clients.async_(self._client_settings)
 
     def close(self) -> None:
         """Close the sync connection pool; a later call opens a new one."""
-        client, self._client = self._client, None
-        if client is not None:
-            client.close()
+        self._clients.close()
 
     async def aclose(self) -> None:
         """Close both connection pools; a later call opens new ones."""
-        self.close()
-        aclient, self._aclient = self._aclient, None
-        if aclient is not None:
-            await aclient.close()
+        await self._clients.aclose()
 
     def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
         settings = {name: getattr(self, name) for name in _REQUEST_SETTINGS}

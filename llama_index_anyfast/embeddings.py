@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field, PrivateAttr, SecretStr
 
-from anyfast_client import AnyfastClient, AsyncAnyfastClient, EmbeddingRequest
+from anyfast_client import AnyfastClient, AsyncAnyfastClient, EmbeddingRequest, LazyClients
 from anyfast_client._batching import (
     DEFAULT_EMBED_BATCH_SIZE,
     DEFAULT_EMBEDDING_MODEL,
@@ -18,9 +17,6 @@ from anyfast_client._batching import (
 from anyfast_client._config import resolve_api_key
 
 __all__ = ["AnyfastEmbedding"]
-
-# Guards the lazy creation of clients; module-level so that instances stay picklable.
-_CLIENT_LOCK = threading.Lock()
 
 
 class AnyfastEmbedding(BaseEmbedding):
@@ -56,8 +52,7 @@ class AnyfastEmbedding(BaseEmbedding):
         default=None, gt=0, description="Shorter vectors; sent only when set."
     )
 
-    _sync: AnyfastClient | None = PrivateAttr(default=None)
-    _async: AsyncAnyfastClient | None = PrivateAttr(default=None)
+    _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
 
     @classmethod
     def class_name(cls) -> str:
@@ -102,35 +97,22 @@ class AnyfastEmbedding(BaseEmbedding):
         }
 
     def _client(self) -> AnyfastClient:
-        with _CLIENT_LOCK:
-            if self._sync is None:
-                self._sync = AnyfastClient(**self._client_settings())
-            return self._sync
+        return self._clients.sync(self._client_settings)
 
     def _aclient(self) -> AsyncAnyfastClient:
-        with _CLIENT_LOCK:
-            if self._async is None:
-                self._async = AsyncAnyfastClient(**self._client_settings())
-            return self._async
+        return self._clients.async_(self._client_settings)
 
     def close(self) -> None:
         """Closes the sync methods' connection pool; a later call opens a new one."""
-        with _CLIENT_LOCK:
-            client, self._sync = self._sync, None
-        if client is not None:
-            client.close()
+        self._clients.close()
 
     async def aclose(self) -> None:
-        """Closes the async methods' connection pool; a later call opens a new one."""
-        with _CLIENT_LOCK:
-            client, self._async = self._async, None
-        if client is not None:
-            await client.close()
+        """Closes both connection pools; a later call opens new ones."""
+        await self._clients.aclose()
 
     def __getstate__(self) -> dict[str, Any]:
-        # No key and no connection pool travel; BaseComponent rebuilds through __init__,
-        # so the restored instance reads ANYFAST_API_KEY.
+        # No key travels: BaseComponent rebuilds through __init__, so the restored
+        # instance reads ANYFAST_API_KEY. The clients pickle empty.
         state = super().__getstate__()
         state["__dict__"] = {k: v for k, v in state["__dict__"].items() if k != "api_key"}
-        state["__pydantic_private__"] = {"_sync": None, "_async": None}
         return state

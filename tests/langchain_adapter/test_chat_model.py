@@ -108,14 +108,14 @@ async def test_per_call_overrides_leave_the_instance_alone(
 
 async def test_clients_are_lazy_and_reused(make_model: MakeModel, drive: Driver) -> None:
     model = make_model()
-    assert model._client is None and model._async_client is None
+    assert model._clients.made_sync is None and model._clients.made_async is None
     await drive.invoke(model, "one")
-    made = model._client if drive.api == "sync" else model._async_client
+    made = model._clients.made_sync if drive.api == "sync" else model._clients.made_async
     assert made is not None
     await drive.invoke(model, "two")
     await drive.stream(model, "three")
-    assert (model._client if drive.api == "sync" else model._async_client) is made
-    other = model._async_client if drive.api == "sync" else model._client
+    assert (model._clients.made_sync if drive.api == "sync" else model._clients.made_async) is made
+    other = model._clients.made_async if drive.api == "sync" else model._clients.made_sync
     assert other is None
 
 
@@ -360,7 +360,7 @@ async def test_pickle_carries_no_key_and_still_calls(
     assert b"test-key" not in data
     monkeypatch.setenv("ANYFAST_API_KEY", anyfast_server.api_key or "")
     restored = pickle.loads(data)
-    assert restored._client is None and restored._async_client is None
+    assert restored._clients.made_sync is None and restored._clients.made_async is None
     try:
         message = await drive.invoke(restored, "from a worker")
     finally:
@@ -485,7 +485,7 @@ async def test_copies_get_their_own_pools(make_model: MakeModel, drive: Driver) 
     model = make_model()
     await drive.invoke(model, "warm up")
     copy = model.model_copy(update={"temperature": 0.5})
-    assert copy._client is None and copy._async_client is None
+    assert copy._clients.made_sync is None and copy._clients.made_async is None
     await drive.invoke(copy, "copy")
     copy.close()
     await copy.aclose()
