@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
+import os
 import socket
 import sys
 import threading
@@ -54,6 +55,7 @@ __all__ = [
     "Reply",
     "Responder",
     "ToolCall",
+    "live_or_local",
     "simulate",
 ]
 
@@ -635,3 +637,19 @@ class _HTTPServer(ThreadingHTTPServer):
         # Clients hanging up and stop() closing sockets are expected, not worth a traceback.
         if not isinstance(sys.exc_info()[1], OSError | ValueError):
             super().handle_error(request, client_address)
+
+
+@contextlib.contextmanager
+def live_or_local(*, url_field: str = "base_url") -> Iterator[dict[str, str]]:
+    """Settings for the live API when ``ANYFAST_API_KEY`` is set, else for a local server.
+
+    For examples and smoke scripts that must run anywhere: yields ``{}`` (the models then
+    read the environment) or the ``api_key`` and the URL (under ``url_field``: LlamaIndex
+    says ``api_base``) of a server that runs for the block.
+    """
+    if os.environ.get("ANYFAST_API_KEY"):
+        yield {}
+        return
+    print("ANYFAST_API_KEY is not set: using the local test server.\n")
+    with AnyfastTestServer() as server:
+        yield {"api_key": server.api_key or "test-key", url_field: server.base_url}

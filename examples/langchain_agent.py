@@ -9,14 +9,12 @@ Anyfast-compatible test server, so it runs anywhere:
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-from collections.abc import Iterator
 
 from langchain.agents import create_agent
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
+from anyfast_client.testing import live_or_local
 from langchain_anyfast import ChatAnyfast
 
 
@@ -33,19 +31,6 @@ class City(BaseModel):
     country: str
 
 
-@contextlib.contextmanager
-def endpoint() -> Iterator[dict[str, str]]:
-    """Settings for the real API when a key is set, else for a local test server."""
-    if os.environ.get("ANYFAST_API_KEY"):
-        yield {}
-        return
-    from anyfast_client.testing import AnyfastTestServer
-
-    print("ANYFAST_API_KEY is not set: using the local test server.\n")
-    with AnyfastTestServer() as server:
-        yield {"api_key": server.api_key or "test-key", "base_url": server.base_url}
-
-
 async def stream_reasoning(model: ChatAnyfast) -> None:
     """What a chat UI does: show the thinking, then the answer, as they stream."""
     async for event in model.astream_events("Why is the sea salty? Two sentences.", version="v2"):
@@ -58,7 +43,7 @@ async def stream_reasoning(model: ChatAnyfast) -> None:
 
 
 def main() -> None:
-    with endpoint() as settings:
+    with live_or_local() as settings:
         model = ChatAnyfast(enable_thinking=True, **settings)
         agent = create_agent(model, tools=[get_weather])
         state = agent.invoke({"messages": [("user", "What is the weather in Lisbon?")]})

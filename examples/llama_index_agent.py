@@ -9,13 +9,11 @@ server, whose simulated model calls the tool and repeats what it returned:
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-from collections.abc import Iterator
 
 from llama_index.core.agent.workflow import AgentStream, FunctionAgent, ToolCallResult
 from llama_index.core.memory import ChatMemoryBuffer
 
+from anyfast_client.testing import live_or_local
 from llama_index_anyfast import Anyfast
 
 
@@ -25,21 +23,8 @@ def exchange_rate(currency: str) -> str:
     return f"1 {currency} = {rates.get(currency.upper(), 1.0)} EUR"
 
 
-@contextlib.contextmanager
-def endpoint() -> Iterator[dict[str, str]]:
-    """Settings for the real API when a key is set, else for a local test server."""
-    if os.environ.get("ANYFAST_API_KEY"):
-        yield {}
-        return
-    from anyfast_client.testing import AnyfastTestServer
-
-    print("ANYFAST_API_KEY is not set: using the local test server.\n")
-    with AnyfastTestServer() as server:
-        yield {"api_key": server.api_key or "test-key", "api_base": server.base_url}
-
-
 async def main() -> None:
-    with endpoint() as settings:
+    with live_or_local(url_field="api_base") as settings:
         llm = Anyfast(enable_thinking=True, **settings)
         agent = FunctionAgent(tools=[exchange_rate], llm=llm)
         handler = agent.run("How many euros is 100 USD?", memory=ChatMemoryBuffer.from_defaults())

@@ -8,14 +8,11 @@ server:
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
-
 from llama_index.core.llms import ChatMessage, ImageBlock, TextBlock
 from llama_index.core.prompts import PromptTemplate
 from pydantic import BaseModel
 
+from anyfast_client.testing import live_or_local
 from llama_index_anyfast import Anyfast
 
 IMAGE = "https://upload.wikimedia.org/wikipedia/commons/4/47/PNG_transparency_demonstration_1.png"
@@ -26,20 +23,8 @@ class City(BaseModel):
     country: str
 
 
-@contextlib.contextmanager
-def endpoint() -> Iterator[dict[str, str]]:
-    if os.environ.get("ANYFAST_API_KEY"):
-        yield {}
-        return
-    from anyfast_client.testing import AnyfastTestServer
-
-    print("ANYFAST_API_KEY is not set: using the local test server.\n")
-    with AnyfastTestServer() as server:
-        yield {"api_key": server.api_key or "test-key", "api_base": server.base_url}
-
-
 def main() -> None:
-    with endpoint() as settings:
+    with live_or_local(url_field="api_base") as settings:
         llm = Anyfast(enable_thinking=True, max_tokens=4000, **settings)
         message = ChatMessage(
             role="user",

@@ -8,22 +8,7 @@ local Anyfast-compatible test server, so it runs anywhere:
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
-
-
-@contextlib.contextmanager
-def endpoint() -> Iterator[dict[str, str]]:
-    """Settings for the real API when a key is set, else for a local test server."""
-    if os.environ.get("ANYFAST_API_KEY"):
-        yield {}
-        return
-    from anyfast_client.testing import AnyfastTestServer
-
-    print("ANYFAST_API_KEY is not set: using the local test server.\n")
-    with AnyfastTestServer() as server:
-        yield {"api_key": server.api_key or "test-key", "base_url": server.base_url}
+from anyfast_client.testing import live_or_local
 
 
 def langchain_demo(settings: dict[str, str]) -> None:
@@ -58,7 +43,7 @@ def llama_index_demo(settings: dict[str, str]) -> None:
 
 
 def main() -> None:
-    with endpoint() as settings:
+    with live_or_local() as settings:
         langchain_demo(settings)
         llama_index_demo(settings)
 

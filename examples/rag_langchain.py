@@ -8,16 +8,13 @@ server (whose vectors are pseudo-random, so there only an exact match is reliabl
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
-
 from langchain_core.documents import Document
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnablePassthrough
 from langchain_core.vectorstores import InMemoryVectorStore
 
+from anyfast_client.testing import live_or_local
 from langchain_anyfast import AnyfastEmbeddings, ChatAnyfast
 
 FACTS = [
@@ -27,25 +24,12 @@ FACTS = [
 ]
 
 
-@contextlib.contextmanager
-def endpoint() -> Iterator[dict[str, str]]:
-    """Settings for the real API when a key is set, else for a local test server."""
-    if os.environ.get("ANYFAST_API_KEY"):
-        yield {}
-        return
-    from anyfast_client.testing import AnyfastTestServer
-
-    print("ANYFAST_API_KEY is not set: using the local test server.\n")
-    with AnyfastTestServer() as server:
-        yield {"api_key": server.api_key or "test-key", "base_url": server.base_url}
-
-
 def context(docs: list[Document]) -> str:
     return "\n".join(doc.page_content for doc in docs)
 
 
 def main() -> None:
-    with endpoint() as settings:
+    with live_or_local() as settings:
         store = InMemoryVectorStore.from_texts(FACTS, AnyfastEmbeddings(**settings))
         retriever = store.as_retriever(search_kwargs={"k": 2})
         prompt = ChatPromptTemplate.from_messages(

@@ -8,12 +8,9 @@ server (whose vectors are pseudo-random, so there only an exact match is reliabl
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
-
 from llama_index.core import Document, VectorStoreIndex
 
+from anyfast_client.testing import live_or_local
 from llama_index_anyfast import Anyfast, AnyfastEmbedding
 
 FACTS = [
@@ -23,21 +20,8 @@ FACTS = [
 ]
 
 
-@contextlib.contextmanager
-def endpoint() -> Iterator[dict[str, str]]:
-    """Settings for the real API when a key is set, else for a local test server."""
-    if os.environ.get("ANYFAST_API_KEY"):
-        yield {}
-        return
-    from anyfast_client.testing import AnyfastTestServer
-
-    print("ANYFAST_API_KEY is not set: using the local test server.\n")
-    with AnyfastTestServer() as server:
-        yield {"api_key": server.api_key or "test-key", "base_url": server.base_url}
-
-
 def main() -> None:
-    with endpoint() as settings:
+    with live_or_local() as settings:
         embed_model = AnyfastEmbedding(**settings)
         llm = Anyfast(api_key=settings.get("api_key"), api_base=settings.get("base_url"))
         index = VectorStoreIndex.from_documents(
