@@ -129,6 +129,17 @@ class _BaseClient:
     def _embeddings_args(self, request: EmbeddingRequest) -> tuple[str, dict[str, Any], bool]:
         return f"{self.embeddings_base_url}/embeddings", request.to_body(), False
 
+    def _build(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        url: str,
+        body: dict[str, Any],
+        headers: dict[str, str],
+    ) -> httpx.Request:
+        return http.build_request(
+            "POST", url, content=_encode(body), headers=headers, timeout=self.timeout
+        )
+
     def _retry_wait(
         self, error: AnyfastError, attempt: int, *, sent: bool, headers: Mapping[str, str]
     ) -> float | None:
@@ -270,14 +281,9 @@ class AnyfastClient(_BaseClient):
         self, url: str, body: dict[str, Any], stream: bool, attempt: int = 0
     ) -> tuple[httpx.Response, int]:
         """POST with retries; the response and the attempt that got it."""
+        headers = self._headers(stream=stream)  # a missing key fails before a pool is made
         http = self._client()
-        request = http.build_request(
-            "POST",
-            url,
-            content=_encode(body),
-            headers=self._headers(stream=stream),
-            timeout=self.timeout,
-        )
+        request = self._build(http, url, body, headers)
         while True:
             try:
                 response = http.send(request, stream=True)
@@ -356,14 +362,9 @@ class AsyncAnyfastClient(_BaseClient):
         self, url: str, body: dict[str, Any], stream: bool, attempt: int = 0
     ) -> tuple[httpx.Response, int]:
         """POST with retries; the response and the attempt that got it."""
+        headers = self._headers(stream=stream)  # a missing key fails before a pool is made
         http = await self._client()
-        request = http.build_request(
-            "POST",
-            url,
-            content=_encode(body),
-            headers=self._headers(stream=stream),
-            timeout=self.timeout,
-        )
+        request = self._build(http, url, body, headers)
         while True:
             try:
                 response = await http.send(request, stream=True)
