@@ -268,6 +268,7 @@ class AnyfastTestServer:
         embedding_dim: int = 32,
     ) -> None:
         self.api_key = api_key
+        self._initial_api_key = api_key
         self.host = host
         self.port = port
         self.embedding_dim = embedding_dim
@@ -355,6 +356,7 @@ class AnyfastTestServer:
             self._queue.clear()
             self._requests.clear()
         self.responder = simulate
+        self.api_key = self._initial_api_key
 
     # -- used by the request handler
 

@@ -76,15 +76,16 @@ def test_key_appears_in_no_rendering_log_or_error(
     build: Callable[[str, str], tuple[Any, Callable[[Any], Any]]],
     anyfast_server: AnyfastTestServer,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    anyfast_server.api_key = SECRET
+    monkeypatch.setattr(anyfast_server, "api_key", SECRET)
     caplog.set_level(logging.DEBUG)
     model, call = build(anyfast_server.base_url, SECRET)
     call(model)
     assert anyfast_server.last_request.headers["authorization"] == f"Bearer {SECRET}"
 
     wrong, call_wrong = build(anyfast_server.base_url, SECRET[::-1] + "-wrong")
-    anyfast_server.api_key = SECRET[::-1] + "-other"
+    monkeypatch.setattr(anyfast_server, "api_key", SECRET[::-1] + "-other")
     with pytest.raises(AnyfastError) as caught:
         call_wrong(wrong)
     error_texts = [str(caught.value), repr(caught.value), repr(vars(caught.value))]

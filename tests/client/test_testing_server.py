@@ -496,13 +496,14 @@ def test_queue_is_fifo_then_falls_back_to_the_responder(
     assert contents == ["first", "third", "echo 1"]
 
 
-def test_reset_restores_the_default_responder(
+def test_reset_restores_the_default_responder_and_key(
     client: httpx.Client, server: AnyfastTestServer
 ) -> None:
     server.responder = lambda request: ErrorReply(status=500)
     server.enqueue(Reply(content="never sent"))
+    server.api_key = "another-key"
     server.reset()
-    response = client.post("/chat/completions", json=chat("hi"))
+    response = client.post("/chat/completions", json=chat("hi"))  # sends the built-in key
     assert response.json()["choices"][0]["message"]["content"] == "Hello! You asked: hi"
 
 
