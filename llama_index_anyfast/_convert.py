@@ -76,11 +76,14 @@ USAGE_KEYS = (
 # --------------------------------------------------------------------------- outgoing
 
 
-def messages_to_wire(messages: Sequence[ChatMessage]) -> list[Message]:
-    return [message_to_wire(message) for message in messages]
+def messages_to_wire(
+    messages: Sequence[ChatMessage], *, preserve_thinking: bool = False
+) -> list[Message]:
+    """Earlier assistant reasoning (ThinkingBlocks) goes back only with ``preserve_thinking``."""
+    return [message_to_wire(m, preserve_thinking=preserve_thinking) for m in messages]
 
 
-def message_to_wire(message: ChatMessage) -> Message:
+def message_to_wire(message: ChatMessage, *, preserve_thinking: bool = False) -> Message:
     """One LlamaIndex message as the wire message of the same role."""
     role = message.role
     if role in _SYSTEM_ROLES:
@@ -89,7 +92,7 @@ def message_to_wire(message: ChatMessage) -> Message:
         return _tool_message(message)
     if role == MessageRole.USER:
         return UserMessage(content=_user_content(message.blocks))
-    return _assistant_message(message)
+    return _assistant_message(message, preserve_thinking=preserve_thinking)
 
 
 def _unsupported(block: ContentBlock, where: str) -> ValueError:
@@ -171,18 +174,24 @@ def _tool_message(message: ChatMessage) -> ToolMessage:
     return ToolMessage(content=_text_only(message, "tool"), tool_call_id=str(call_id))
 
 
-def _assistant_message(message: ChatMessage) -> AssistantMessage:
+def _assistant_message(message: ChatMessage, *, preserve_thinking: bool) -> AssistantMessage:
     texts: list[str] = []
+    thoughts: list[str] = []
     calls: list[ToolCall] = []
     for block in message.blocks:
         if isinstance(block, TextBlock):
             texts.append(block.text)
         elif isinstance(block, ToolCallBlock):
             calls.append(_wire_tool_call(block))
+        elif isinstance(block, ThinkingBlock):
+            thoughts.append(block.content or "")
         elif not _skipped(block):
             raise _unsupported(block, "an assistant message")
     calls = calls or _legacy_tool_calls(message.additional_kwargs.get("tool_calls"))
-    return AssistantMessage(content="".join(texts), tool_calls=calls or None)
+    reasoning = "".join(thoughts) if preserve_thinking else ""
+    return AssistantMessage(
+        content="".join(texts), reasoning_content=reasoning or None, tool_calls=calls or None
+    )
 
 
 def _wire_tool_call(block: ToolCallBlock) -> ToolCall:

@@ -41,6 +41,7 @@ from anyfast_client import (
     warn_if_budget_spent,
 )
 
+from ._caller import user_stacklevel
 from ._convert import completion_to_chat_response
 from ._request import build_request, resolve_tool_choice
 from ._stream import ChatStreamConverter
@@ -86,6 +87,10 @@ class Anyfast(FunctionCallingLLM):
     model: str = Field(default=DEFAULT_MODEL, min_length=1, description="The model name.")
     enable_thinking: bool = Field(default=False, description="Let the model reason first.")
     thinking_budget: int | None = Field(default=None, gt=0, description="Cap on reasoning tokens.")
+    preserve_thinking: bool = Field(
+        default=False,
+        description="Send earlier ThinkingBlocks back with the history (upstream's flag).",
+    )
     temperature: float | None = Field(default=None, ge=0, le=2)
     top_p: float | None = Field(default=None, gt=0, le=1)
     max_tokens: int | None = Field(
@@ -176,6 +181,7 @@ class Anyfast(FunctionCallingLLM):
 
     def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
         settings = {name: getattr(self, name) for name in _REQUEST_SETTINGS}
+        settings["preserve_thinking"] = self.preserve_thinking or None  # sent only when on
         return build_request(messages, settings, self.additional_kwargs, kwargs)
 
     # ------------------------------------------------------------------ chat
@@ -318,15 +324,19 @@ def _to_response(completion: ChatCompletion) -> ChatResponse:
         completion.choices[0].finish_reason,
         thinking=bool(message.reasoning_content),
         answered=bool(message.content or message.tool_calls),
+        stacklevel=user_stacklevel(),
     )
     return response
 
 
 def _keep_first_tool_call(message: ChatMessage) -> None:
+    # The blocks and the pre-block additional_kwargs["tool_calls"] must keep telling the
+    # same story: code reading either, and the history sent back, see one call.
     calls = [b for b in message.blocks if isinstance(b, ToolCallBlock)]
     if len(calls) > 1:
         message.blocks = [b for b in message.blocks if not isinstance(b, ToolCallBlock)]
         message.blocks.append(calls[0])
+        message.additional_kwargs["tool_calls"] = message.additional_kwargs["tool_calls"][:1]
 
 
 def _tool_arguments(kwargs: dict[str, Any] | str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from llama_index.core.base.llms.types import ChatMessage
 
 from anyfast_client import ChatRequest, settle_request
 
+from ._caller import user_stacklevel
 from ._convert import messages_to_wire
 
 __all__ = ["build_request", "resolve_tool_choice"]
@@ -64,9 +65,8 @@ def build_request(
     call_fields, call_extra = _split(call_kwargs, strict=True)
     fields |= more_fields | call_fields
     fields = {name: value for name, value in fields.items() if value is not None}
-    request = ChatRequest(
-        messages=messages_to_wire(messages), extra_body=extra | more_extra | call_extra, **fields
-    )
+    wire = messages_to_wire(messages, preserve_thinking=bool(fields.get("preserve_thinking")))
+    request = ChatRequest(messages=wire, extra_body=extra | more_extra | call_extra, **fields)
     # What the API rejects while thinking (a forced tool, JSON output) gets an answer
     # with a warning, not a bare 400.
-    return settle_request(request, stacklevel=3)
+    return settle_request(request, stacklevel=user_stacklevel())

@@ -32,6 +32,7 @@ from anyfast_client import (
     warn_if_budget_spent,
 )
 
+from ._caller import user_stacklevel
 from ._convert import reasoning_tokens, tool_call_dicts, tool_kwargs, usage_to_kwargs
 
 __all__ = ["ChatStreamConverter"]
@@ -121,7 +122,10 @@ class ChatStreamConverter:
         if self._calls:
             self._tool_blocks = self._build_tool_blocks(final=True)
         warn_if_budget_spent(
-            finish_reason, thinking=bool(self._reasoning), answered=bool(self._text or self._calls)
+            finish_reason,
+            thinking=bool(self._reasoning),
+            answered=bool(self._text or self._calls),
+            stacklevel=user_stacklevel(),
         )
         return finish_reason
 

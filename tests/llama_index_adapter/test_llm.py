@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from llama_index.core.base.llms.types import TextBlock, ThinkingBlock
+from llama_index.core.base.llms.types import ChatMessage, TextBlock, ThinkingBlock
 from llama_index.core.callbacks import CallbackManager, CBEventType, LlamaDebugHandler
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
+from llama_index.core.prompts import PromptTemplate
 
 from anyfast_client import (
     BadRequestError,
@@ -356,7 +359,7 @@ def collected() -> Iterator[list[BaseEvent]]:
     root.event_handlers.remove(handler)
 
 
-async def test_events_and_callbacks_fire(
+async def test_every_method_fires_events_and_callbacks(
     make_llm: Make, drive: Driver, collected: list[BaseEvent]
 ) -> None:
     debug = LlamaDebugHandler()
@@ -364,10 +367,121 @@ async def test_events_and_callbacks_fire(
     await drive.chat(llm, user("hi"))
     await drive.stream(llm, user("hi"))
     await drive.complete(llm, "hi")
+    pieces = await drive.stream_complete(llm, "hi")
 
     names = [type(event).__name__ for event in collected]
-    assert names.count("LLMChatStartEvent") == 2
-    assert names.count("LLMChatEndEvent") == 2
-    assert "LLMChatInProgressEvent" in names
-    assert names.count("LLMCompletionEndEvent") == 1
-    assert len(debug.get_event_pairs(CBEventType.LLM)) == 3
+    for kind in ("Chat", "Completion"):
+        assert names.count(f"LLM{kind}StartEvent") == names.count(f"LLM{kind}EndEvent") == 2
+        assert f"LLM{kind}InProgressEvent" in names
+    pairs = debug.get_event_pairs(CBEventType.LLM)
+    assert len(pairs) == 4
+    assert all(len(pair) == 2 for pair in pairs)  # every start has its end
+    last_end = [e for e in collected if type(e).__name__ == "LLMCompletionEndEvent"][-1]
+    assert last_end.response.text == pieces[-1].text  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- prompts
+
+
+async def test_prompts_through_predict_and_stream_carry_the_system_prompt(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    llm = make_llm(system_prompt="Be brief.")
+    prompt = PromptTemplate("Say hi to {name}")
+    if drive.api == "sync":
+        answer = llm.predict(prompt, name="Ada")
+        streamed = "".join(llm.stream(prompt, name="Ada"))
+    else:
+        answer = await llm.apredict(prompt, name="Ada")
+        streamed = "".join([piece async for piece in await llm.astream(prompt, name="Ada")])
+    assert answer == streamed == "Hello! You asked: Say hi to Ada"
+    for request in anyfast_server.requests:
+        assert request.json["messages"] == [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Say hi to Ada"},
+        ]
+
+
+async def test_complete_sends_the_prompt_as_given_formatted_or_not(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    # A chat model: the prompt goes out as the user message, as in LlamaIndex's OpenAI LLM.
+    for formatted in (False, True):
+        await drive.complete(llm, "Say hi", formatted=formatted)
+        assert _body(anyfast_server)["messages"] == [{"role": "user", "content": "Say hi"}]
+
+
+# --------------------------------------------------------------------------- preserve_thinking
+
+
+def _thought_history() -> list[ChatMessage]:
+    return [
+        ChatMessage(role="user", content="2+2?"),
+        ChatMessage(
+            role="assistant",
+            blocks=[ThinkingBlock(content="Two plus two is four."), TextBlock(text="4")],
+        ),
+        ChatMessage(role="user", content="and 3+3?"),
+    ]
+
+
+async def test_earlier_thinking_stays_home_by_default(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    await drive.chat(make_llm(enable_thinking=True), _thought_history())
+    body = _body(anyfast_server)
+    assert body["messages"][1] == {"role": "assistant", "content": "4"}
+    assert "preserve_thinking" not in body
+
+
+async def test_preserve_thinking_sends_reasoning_back(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    await drive.stream(make_llm(enable_thinking=True, preserve_thinking=True), _thought_history())
+    body = _body(anyfast_server)
+    assert body["messages"][1] == {
+        "role": "assistant",
+        "content": "4",
+        "reasoning_content": "Two plus two is four.",
+    }
+    assert body["preserve_thinking"] is True
+
+    await drive.chat(make_llm(enable_thinking=True), _thought_history(), preserve_thinking=True)
+    body = _body(anyfast_server)
+    assert body["messages"][1]["reasoning_content"] == "Two plus two is four."
+    assert body["preserve_thinking"] is True
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+def _where(record: list[warnings.WarningMessage]) -> list[tuple[str, str]]:
+    return [(Path(w.filename).name, type(w.message).__name__) for w in record]
+
+
+def test_warnings_point_at_the_users_line(llm: Anyfast) -> None:
+    here = [(Path(__file__).name, "AnyfastWarning")]
+    json_mode = {"enable_thinking": True, "response_format": {"type": "json_object"}}
+    calls: list[Callable[[], object]] = [
+        lambda: llm.chat(user("hi"), **json_mode),
+        lambda: list(llm.stream_chat(user("hi"), **json_mode)),
+        lambda: llm.complete("hi", **json_mode),
+        lambda: llm.chat(user("Explain it all"), enable_thinking=True, max_tokens=3),
+        lambda: list(llm.stream_chat(user("Explain it all"), enable_thinking=True, max_tokens=3)),
+    ]
+    for call in calls:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            call()
+        assert _where(record) == here
+
+
+async def test_async_warnings_point_at_the_users_line(llm: Anyfast) -> None:
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        await llm.achat(user("hi"), enable_thinking=True, response_format={"type": "json_object"})
+        async for _ in await llm.astream_chat(
+            user("Explain it all"), enable_thinking=True, max_tokens=3
+        ):
+            pass
+    assert _where(record) == [(Path(__file__).name, "AnyfastWarning")] * 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -172,3 +173,86 @@ async def test_as_structured_llm(llm: Anyfast, drive: Driver) -> None:
     structured = llm.as_structured_llm(Invoice)
     response = await drive.chat(structured, [ChatMessage(role="user", content=TEXT)])
     assert response.raw == Invoice(customer="example", amount=42)
+
+
+async def test_astream_structured_predict(llm: Anyfast) -> None:
+    partials = [p async for p in await llm.astream_structured_predict(Invoice, PROMPT, text=TEXT)]
+    assert partials[-1] == Invoice(customer="example", amount=42)
+
+
+# LlamaIndex's StructuredLLM streams with pydantic's deprecated .json(): its warning, not ours.
+@pytest.mark.filterwarnings("ignore:The `json` method is deprecated")
+async def test_as_structured_llm_streams(llm: Anyfast, drive: Driver) -> None:
+    structured = llm.as_structured_llm(Invoice)
+    responses = await drive.stream(structured, [ChatMessage(role="user", content=TEXT)])
+    assert responses[-1].raw == Invoice(customer="example", amount=42)
+    assert json.loads(responses[-1].message.content or "") == {"customer": "example", "amount": 42}
+
+
+async def test_tool_options_on_the_wire(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    response = await drive.chat_with_tools(llm, TOOLS, "hello", tool_required=True, verbose=True)
+    assert _calls(response.message)
+    assert _body(anyfast_server)["tool_choice"] == "required"
+    await drive.chat_with_tools(llm, TOOLS, "hello", tool_choice="none")
+    assert _body(anyfast_server)["tool_choice"] == "none"
+
+
+async def test_kept_tool_call_agrees_with_additional_kwargs(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    calls = [ToolCall("get_weather", {"city": "Oslo"}), ToolCall("get_time", "")]
+    anyfast_server.enqueue(Reply(tool_calls=calls))
+    message = (await drive.chat_with_tools(llm, TOOLS, "weather and time")).message
+    (block,) = _calls(message)
+    (legacy,) = message.additional_kwargs["tool_calls"]
+    assert legacy["id"] == block.tool_call_id
+    assert legacy["function"]["name"] == block.tool_name == "get_weather"
+
+
+def _tool_results(message: ChatMessage) -> list[ChatMessage]:
+    return [
+        ChatMessage(
+            role="tool", content=f"result {i}", additional_kwargs={"tool_call_id": c.tool_call_id}
+        )
+        for i, c in enumerate(_calls(message))
+    ]
+
+
+async def test_parallel_calls_and_results_go_back_on_the_wire(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    question = "get_weather and get_time please"
+    first = await drive.chat_with_tools(llm, TOOLS, question, allow_parallel_tool_calls=True)
+    wire_calls = anyfast_server.requests[-1]  # what the model answered is what goes back
+    ids = [c.tool_call_id for c in _calls(first.message)]
+    assert len(ids) == 2 and all(ids)
+    legacy = ChatMessage(role="assistant", additional_kwargs=first.message.additional_kwargs)
+    for assistant in (first.message, legacy):  # blocks, or the pre-block additional_kwargs
+        history = [ChatMessage(role="user", content=question), assistant]
+        answer = await drive.chat(llm, [*history, *_tool_results(first.message)])
+        assert answer.message.content == "The tool returned: result 0; result 1"
+        sent = _body(anyfast_server)["messages"]
+        assert [c["id"] for c in sent[1]["tool_calls"]] == ids
+        assert [c["function"]["name"] for c in sent[1]["tool_calls"]] == ["get_weather", "get_time"]
+        assert json.loads(sent[1]["tool_calls"][0]["function"]["arguments"]).keys() == {"city"}
+        assert sent[2:] == [
+            {"role": "tool", "content": f"result {i}", "tool_call_id": ids[i]} for i in range(2)
+        ]
+    assert wire_calls.json["parallel_tool_calls"] is True
+
+
+async def test_streamed_tool_calls_go_back_on_the_wire(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    calls = [ToolCall("get_weather", {"city": "Oslo"}, id="call_a"), ToolCall("get_time", "")]
+    anyfast_server.enqueue(Reply(tool_calls=calls, chunk_size=3))
+    streamed = await drive.stream_with_tools(llm, TOOLS, "w", allow_parallel_tool_calls=True)
+    last = streamed[-1].message
+    await drive.chat(llm, [ChatMessage(role="user", content="w"), last, *_tool_results(last)])
+    sent = _body(anyfast_server)["messages"][1]["tool_calls"]
+    assert [(c["id"], c["function"]["arguments"]) for c in sent] == [
+        ("call_a", '{"city": "Oslo"}'),
+        (calls[1].id, "{}"),
+    ]
