@@ -46,6 +46,8 @@ async def test_images_and_video_become_parts(
 ) -> None:
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(MP4)
+    picture = tmp_path / "dot.png"
+    picture.write_bytes(PNG)
     message = ChatMessage(
         role="user",
         blocks=[
@@ -54,6 +56,8 @@ async def test_images_and_video_become_parts(
             ImageBlock(image=PNG),
             VideoBlock(url="https://example.com/clip.mp4", fps=2),
             VideoBlock(path=clip),
+            ImageBlock(path=picture, detail="high"),
+            VideoBlock(video=MP4, video_mimetype="video/mp4", fps=5),
         ],
     )
     response = await drive.chat(llm, [message])
@@ -71,7 +75,11 @@ async def test_images_and_video_become_parts(
     }
     assert parts[4]["video_url"]["url"].startswith("data:video/mp4;base64,")
     assert base64.b64decode(parts[4]["video_url"]["url"].split(",", 1)[1]) == MP4
-    assert "2 image(s) and 2 video(s)" in (response.message.content or "")
+    png_uri = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    mp4_uri = "data:video/mp4;base64," + base64.b64encode(MP4).decode()
+    assert parts[5] == {"type": "image_url", "image_url": {"url": png_uri, "detail": "high"}}
+    assert parts[6] == {"type": "video_url", "video_url": {"url": mp4_uri, "fps": 5}}
+    assert "3 image(s) and 3 video(s)" in (response.message.content or "")
     assert response.additional_kwargs["image_tokens"] > 0
     assert response.additional_kwargs["video_tokens"] > 0
 
