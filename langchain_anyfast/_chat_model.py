@@ -24,10 +24,11 @@ from langchain_core.output_parsers import (
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
-from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils import from_env, get_pydantic_field_names, secret_from_env
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator
+from langchain_core.utils.utils import _build_model_kwargs
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from anyfast_client import (
     API_KEY_ENV,
@@ -53,6 +54,8 @@ from ._errors import langchain_errors
 __all__ = ["ChatAnyfast"]
 
 _REQUEST_FIELDS = frozenset(ChatRequest.model_fields) - {"messages", "extra_body"}
+# Call keywords that steer the call but are not request parameters.
+_NOT_SENT = frozenset({"stream", "stream_usage", "ls_structured_output_format"})
 _PARAM_FIELDS = (
     "model",
     "enable_thinking",
@@ -156,6 +159,16 @@ class ChatAnyfast(BaseChatModel):
     extra_body: dict[str, Any] | None = None
 
     _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _build_extra(cls, values: Any) -> Any:
+        """Unknown keywords (``top_k=20``) go to ``model_kwargs`` with a warning, as in
+        ChatOpenAI, rather than vanishing; fields given in ``model_kwargs`` move out."""
+        if not isinstance(values, dict):
+            return values
+        values = {**values, "model_kwargs": dict(values.get("model_kwargs") or {})}
+        return _build_model_kwargs(values, get_pydantic_field_names(cls))
 
     @field_validator("stop", mode="before")
     @classmethod
@@ -262,23 +275,27 @@ class ChatAnyfast(BaseChatModel):
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
     ) -> ChatRequest:
-        """The wire request for one call: fields, then per-call overrides; the instance stays."""
-        overrides = dict(kwargs)
-        for name in ("stream", "stream_usage", "ls_structured_output_format"):
-            overrides.pop(name, None)
-        if "max_tokens" in overrides:
-            overrides["max_completion_tokens"] = overrides.pop("max_tokens")
-        if stop is not None:
-            overrides["stop"] = stop
-        fields = {**self._default_fields(), **overrides}
-        extra = {**self.model_kwargs, **(self.extra_body or {}), **fields.pop("extra_body", {})}
-        extra.update({k: fields.pop(k) for k in list(fields) if k not in _REQUEST_FIELDS})
-        if not fields.get("stop"):
-            fields.pop("stop", None)
+        """The wire request for one call; the instance stays as it was."""
+        params = self._call_params(stop, kwargs)
+        fields = {k: params.pop(k) for k in list(params) if k in _REQUEST_FIELDS}
         wire = messages_to_anyfast(
             messages, preserve_thinking=bool(fields.get("preserve_thinking"))
         )
-        return settle_request(ChatRequest(messages=wire, extra_body=extra, **fields), stacklevel=4)
+        return settle_request(ChatRequest(messages=wire, extra_body=params, **fields), stacklevel=4)
+
+    def _call_params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Fields < model_kwargs < extra_body, then the call's keywords < the call's extra_body."""
+        call = {k: v for k, v in kwargs.items() if k not in _NOT_SENT}
+        call_extra = call.pop("extra_body", None) or {}
+        if stop is not None:
+            call["stop"] = stop
+        instance = {**self._default_fields(), **self.model_kwargs, **(self.extra_body or {})}
+        params = {**instance, **call, **call_extra}
+        if "max_tokens" in params:
+            params["max_completion_tokens"] = params.pop("max_tokens")
+        if not params.get("stop"):
+            params.pop("stop", None)
+        return params
 
     # ----------------------------------------------------------------- calls
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import inspect
 import pickle
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -20,7 +22,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 
 import anyfast_client
 import langchain_anyfast
-from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply
+from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply, simulate
 from langchain_anyfast import AnyfastWarning, ChatAnyfast
 
 from ._support import Driver, aggregate
@@ -106,6 +108,63 @@ async def test_per_call_overrides_leave_the_instance_alone(
     assert "stop" not in second and "max_completion_tokens" not in second
 
 
+def test_unknown_keywords_go_to_model_kwargs_with_a_warning() -> None:
+    with pytest.warns(UserWarning, match="top_k was transferred to model_kwargs"):
+        model = ChatAnyfast(api_key="k", top_k=20)
+    assert model.model_kwargs == {"top_k": 20}
+    given = {"temperature": 0.3, "seed": 1}
+    with pytest.warns(UserWarning, match="should be specified explicitly"):
+        moved = ChatAnyfast(api_key="k", model_kwargs=given)
+    assert (moved.temperature, moved.model_kwargs) == (0.3, {"seed": 1})
+    assert given == {"temperature": 0.3, "seed": 1}  # the caller's dict is left alone
+
+
+async def test_call_keywords_beat_model_kwargs_and_extra_body(
+    make_model: MakeModel, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    model = make_model(
+        model_kwargs={"seed": 7, "top_k": 5, "vendor": "kwargs"},
+        extra_body={"top_k": 6, "vendor": "body"},
+    )
+    before = model.model_dump()
+    await drive.invoke(model, "hi", seed=3, extra_body={"vendor": "call"})
+    sent = anyfast_server.last_request.json
+    assert (sent["seed"], sent["top_k"], sent["vendor"]) == (3, 6, "call")
+    await drive.invoke(model.bind(seed=4, top_k=1), "hi")
+    sent = anyfast_server.last_request.json
+    assert (sent["seed"], sent["top_k"], sent["vendor"]) == (4, 1, "body")
+    await drive.invoke(model, "hi")
+    sent = anyfast_server.last_request.json
+    assert (sent["seed"], sent["top_k"], sent["vendor"]) == (7, 6, "body")
+    assert model.model_dump() == before
+
+
+async def test_thinking_in_extra_body_meets_the_thinking_rules(
+    make_model: MakeModel, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    model = make_model(extra_body={"enable_thinking": True})
+    await drive.invoke(model, "hi")
+    assert anyfast_server.last_request.json["enable_thinking"] is True
+    forced = model.bind(tools=[_ADD_TOOL], tool_choice="required")
+    with pytest.warns(AnyfastWarning, match="Thinking is turned off"):
+        message = await drive.invoke(forced, "add 1 and 2")
+    assert anyfast_server.last_request.json["enable_thinking"] is False
+    assert message.tool_calls[0]["name"] == "add"
+
+
+_ADD_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "add",
+        "description": "Add two integers.",
+        "parameters": {
+            "type": "object",
+            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+        },
+    },
+}
+
+
 async def test_clients_are_lazy_and_reused(make_model: MakeModel, drive: Driver) -> None:
     model = make_model()
     assert model._clients.made_sync is None and model._clients.made_async is None
@@ -127,6 +186,28 @@ async def test_batch(
         f"Hello! You asked: {w}" for w in ("first", "second", "third")
     ]
     assert len(anyfast_server.requests) == 3
+
+
+async def test_batch_keeps_to_max_concurrency(
+    make_model: MakeModel, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    in_flight: list[int] = [0, 0]  # now, most
+    lock = threading.Lock()
+
+    def slow(request: dict[str, Any]) -> Reply | ErrorReply:
+        with lock:
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+        time.sleep(0.05)
+        with lock:
+            in_flight[0] -= 1
+        return simulate(request)
+
+    anyfast_server.responder = slow
+    inputs = [f"question {n}" for n in range(6)]
+    results = await drive.batch(make_model(), inputs, config={"max_concurrency": 2})
+    assert [r.content for r in results] == [f"Hello! You asked: {q}" for q in inputs]
+    assert in_flight[1] <= 2 and len(anyfast_server.requests) == 6
 
 
 # --------------------------------------------------------------------------- reasoning
@@ -334,7 +415,13 @@ def test_langchain_conventions() -> None:
     "ignore:The function `load` is in beta:langchain_core._api.beta_decorator.LangChainBetaWarning"
 )
 def test_serialization_round_trip_keeps_the_key_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    model = ChatAnyfast(api_key="sk-secret-value", enable_thinking=True, temperature=0.3)
+    model = ChatAnyfast(
+        api_key="sk-secret-value",
+        enable_thinking=True,
+        temperature=0.3,
+        model_kwargs={"top_k": 3},
+        extra_body={"vendor_flag": True},
+    )
     assert "sk-secret-value" not in dumps(model)
     monkeypatch.setenv("ANYFAST_API_KEY", "sk-from-env")
     loaded = load(
@@ -345,6 +432,7 @@ def test_serialization_round_trip_keeps_the_key_out(monkeypatch: pytest.MonkeyPa
     )
     assert isinstance(loaded, ChatAnyfast)
     assert (loaded.enable_thinking, loaded.temperature) == (True, 0.3)
+    assert (loaded.model_kwargs, loaded.extra_body) == ({"top_k": 3}, {"vendor_flag": True})
     assert loaded.api_key is not None and loaded.api_key.get_secret_value() == "sk-from-env"
 
 
