@@ -44,6 +44,7 @@ from anyfast_client import (
     warn_if_budget_spent,
 )
 
+from . import _blocks  # noqa: F401  (registers the "anyfast" content-block translator)
 from ._convert import (
     ChunkConverter,
     completion_to_chat_result,

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from anyfast_client import ChatCompletionChunk
+from anyfast_client import AnyfastClient, AsyncAnyfastClient, ChatCompletionChunk, LazyClients
 from anyfast_client.testing import AnyfastTestServer, Reply, ToolCall
-from langchain_anyfast import AnyfastWarning
+from langchain_anyfast import AnyfastWarning, ChatAnyfast
 from langchain_anyfast._convert import ChunkConverter
 
 from ._support import Driver, aggregate
-from .conftest import MakeModel
+from .conftest import REPO, MakeModel
 
 
 class GetWeather(BaseModel):
@@ -130,6 +132,86 @@ async def test_streamed_tool_calls_aggregate(
     assert total.additional_kwargs["reasoning_content"] == "Two calls."
 
 
+async def test_content_blocks_with_tool_calls(
+    make_model: MakeModel, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    """Reasoning, text and two tool calls: v0 content_blocks and v1 content, whole and
+    streamed (a tool call's wire index must not merge it into the reasoning block)."""
+    calls = [ToolCall("add", {"a": 1, "b": 2}, id="c1"), ToolCall("now", "", id="c2")]
+    reply = Reply(reasoning="Two calls.", content="On it.", tool_calls=calls, chunk_size=3)
+    expected = [
+        {"type": "reasoning", "reasoning": "Two calls."},
+        {"type": "text", "text": "On it."},
+        {"type": "tool_call", "id": "c1", "name": "add", "args": {"a": 1, "b": 2}},
+        {"type": "tool_call", "id": "c2", "name": "now", "args": {}},
+    ]
+    for version in ("v0", "v1"):
+        model = make_model(enable_thinking=True, output_version=version)
+        anyfast_server.enqueue(reply, reply)
+        invoked = await drive.invoke(model, "add and now")
+        streamed = aggregate(await drive.stream(model, "add and now"))
+        for message in (invoked, streamed):
+            blocks = [{k: v for k, v in b.items() if k != "index"} for b in message.content_blocks]
+            assert blocks == expected, version
+        assert streamed.tool_calls == invoked.tool_calls
+        if version == "v1":
+            assert streamed.content == streamed.content_blocks
+
+
+@pytest.fixture
+async def qwen_model(make_model: MakeModel) -> AsyncIterator[ChatAnyfast]:
+    """A model whose every call gets tests/fixtures/tool_calls.sse over httpx's MockTransport:
+    two calls interleaved, ids repeated and missing, name apart from the arguments, one
+    with empty arguments, then a usage chunk."""
+    body = (REPO / "tests" / "fixtures" / "tool_calls.sse").read_bytes()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+
+    transport = httpx.MockTransport(answer)
+    settings: dict[str, Any] = {"api_key": "k", "base_url": "http://anyfast.test/v1"}
+    sync = AnyfastClient(http_client=httpx.Client(transport=transport), **settings)
+    async_ = AsyncAnyfastClient(http_client=httpx.AsyncClient(transport=transport), **settings)
+    model = make_model()
+    model._clients = LazyClients(sync, async_)
+    yield model
+    sync.close()
+    await async_.close()
+
+
+_QWEN_CALLS = [
+    ("get_weather", {"city": "北京"}, "call_weather_1"),
+    ("get_time", {}, "call_time_2"),
+]
+
+
+async def test_interleaved_qwen_tool_calls_aggregate(
+    qwen_model: ChatAnyfast, drive: Driver
+) -> None:
+    chunks = await drive.stream(qwen_model, "weather and time")
+    total = aggregate(chunks)
+    assert [(c["name"], c["args"], c["id"]) for c in total.tool_calls] == _QWEN_CALLS
+    assert total.invalid_tool_calls == []
+    assert total.usage_metadata is not None and total.usage_metadata["total_tokens"] == 70
+    assert total.response_metadata["finish_reason"] == "tool_calls"
+    invoked = await drive.invoke(qwen_model.model_copy(update={"streaming": True}), "again")
+    assert [(c["name"], c["args"], c["id"]) for c in invoked.tool_calls] == _QWEN_CALLS
+
+
+async def test_interleaved_qwen_tool_calls_through_astream_events(qwen_model: ChatAnyfast) -> None:
+    streamed: list[Any] = []
+    ended: Any = None
+    async for event in qwen_model.astream_events("weather and time", version="v2"):
+        if event["event"] == "on_chat_model_stream":
+            streamed.append(event["data"]["chunk"])
+        elif event["event"] == "on_chat_model_end":
+            ended = event["data"]["output"]
+    for message in (aggregate(streamed), ended):
+        assert [(c["name"], c["args"], c["id"]) for c in message.tool_calls] == _QWEN_CALLS
+    names = [tc["name"] for c in streamed for tc in c.tool_call_chunks if tc["name"]]
+    assert names == ["get_weather", "get_time"]  # each name once, never concatenated
+
+
 def _chunk(*tool_deltas: dict[str, Any], finish: str | None = None) -> ChatCompletionChunk:
     delta = {"tool_calls": list(tool_deltas)} if tool_deltas else {}
     return ChatCompletionChunk.model_validate(
@@ -182,7 +264,11 @@ def _check(result: Any, kind: str) -> None:
         assert isinstance(result, dict) and set(result) == {"setup", "punchline"}
 
 
-_SCHEMAS = {"pydantic": Joke, "typeddict": JokeDict, "json_schema": Joke.model_json_schema()}
+_SCHEMAS: dict[str, dict[str, Any] | type] = {
+    "pydantic": Joke,
+    "typeddict": JokeDict,
+    "json_schema": Joke.model_json_schema(),
+}
 
 
 @pytest.mark.parametrize("method", ["function_calling", "json_schema", "json_mode"])
@@ -234,3 +320,36 @@ async def test_include_raw(make_model: MakeModel, anyfast_server: AnyfastTestSer
     anyfast_server.enqueue(Reply(tool_calls=[ToolCall("Joke", json.dumps({"setup": 1}))]))
     broken = await structured.ainvoke("a joke")
     assert broken["parsed"] is None and broken["parsing_error"] is not None
+
+
+@pytest.mark.parametrize("include_raw", [False, True])
+@pytest.mark.parametrize("method", ["function_calling", "json_schema", "json_mode"])
+@pytest.mark.parametrize("kind", list(_SCHEMAS))
+async def test_structured_output_streams(
+    make_model: MakeModel,
+    anyfast_server: AnyfastTestServer,
+    drive: Driver,
+    method: str,
+    kind: str,
+    include_raw: bool,
+) -> None:
+    model = make_model(enable_thinking=True, max_tokens=400)
+    structured = model.with_structured_output(
+        _SCHEMAS[kind],
+        method=method,  # type: ignore[arg-type]
+        include_raw=include_raw,
+    )
+    chunks = await drive.stream(structured, "Tell me a joke with a 'setup' and a 'punchline'.")
+    if include_raw:
+        merged: dict[str, Any] = {}
+        for chunk in chunks:
+            merged.update(chunk)
+        assert merged["parsing_error"] is None
+        _check(merged["parsed"], kind)
+        assert merged["raw"].content or merged["raw"].tool_calls
+    else:
+        _check(chunks[-1], kind)
+    body = anyfast_server.last_request.json
+    assert body["stream"] is True and body["enable_thinking"] is False
+    assert body["max_completion_tokens"] == 400
+    assert model.enable_thinking is True
