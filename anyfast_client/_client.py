@@ -79,8 +79,17 @@ class _BaseClient:
         )
         self.timeout = _config.resolve_timeout(timeout)
         self.max_retries = max_retries
-        self.default_headers = dict(default_headers or {})
+        self.default_headers = _config.check_default_headers(default_headers)
         self._lock = threading.Lock()
+
+    @property
+    def api_key(self) -> SecretStr | None:
+        """The key, as a ``SecretStr``; assign a plain ``str`` or a ``SecretStr``."""
+        return self._api_key
+
+    @api_key.setter
+    def api_key(self, value: str | SecretStr | None) -> None:
+        self._api_key = _config.as_secret(value)
 
     def __repr__(self) -> str:
         return (
@@ -98,7 +107,7 @@ class _BaseClient:
         del state["_lock"]
         state["_http"] = None
         # The key never travels: SecretStr would pickle it in plain text.
-        del state["api_key"]
+        del state["_api_key"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -114,14 +123,18 @@ class _BaseClient:
             self.api_key = _config.resolve_api_key(None)
         return _config.require_api_key(self.api_key)
 
-    def _headers(self, *, stream: bool) -> dict[str, str]:
-        return {
-            "Authorization": f"Bearer {self._key()}",
-            "Content-Type": "application/json",
-            "Accept": "text/event-stream" if stream else "application/json",
-            "User-Agent": f"anyfast-integrations/{__version__}",
-            **self.default_headers,
-        }
+    def _headers(self, *, stream: bool) -> httpx.Headers:
+        headers = httpx.Headers(
+            {
+                "Content-Type": "application/json",
+                "Accept": "text/event-stream" if stream else "application/json",
+                "User-Agent": f"anyfast-integrations/{__version__}",
+            }
+        )
+        # Case-insensitive: a user's "user-agent" replaces ours instead of going out twice.
+        headers.update(self.default_headers)
+        headers["Authorization"] = f"Bearer {self._key()}"
+        return headers
 
     def _chat_args(self, request: ChatRequest, *, stream: bool) -> tuple[str, dict[str, Any], bool]:
         return f"{self.base_url}/chat/completions", request.to_body(stream=stream), stream
@@ -134,7 +147,7 @@ class _BaseClient:
         http: httpx.Client | httpx.AsyncClient,
         url: str,
         body: dict[str, Any],
-        headers: dict[str, str],
+        headers: httpx.Headers,
     ) -> httpx.Request:
         return http.build_request(
             "POST", url, content=_encode(body), headers=headers, timeout=self.timeout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -18,6 +19,8 @@ __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_TIMEOUT",
     "EMBEDDINGS_BASE_URL_ENV",
+    "as_secret",
+    "check_default_headers",
     "resolve_api_key",
     "resolve_base_url",
     "resolve_embeddings_base_url",
@@ -40,9 +43,31 @@ TimeoutTypes = float | httpx.Timeout | None
 def resolve_api_key(api_key: str | SecretStr | None) -> SecretStr | None:
     if api_key is None:
         api_key = os.environ.get(API_KEY_ENV) or None
+    return as_secret(api_key)
+
+
+def as_secret(api_key: object) -> SecretStr | None:
+    """A key as given (``None``, ``str`` or ``SecretStr``), kept as a ``SecretStr``."""
     if api_key is None or isinstance(api_key, SecretStr):
         return api_key
-    return SecretStr(api_key)
+    if isinstance(api_key, str):
+        return SecretStr(api_key)
+    raise TypeError(f"api_key must be a str or a pydantic SecretStr, not {type(api_key).__name__}")
+
+
+def check_default_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """The extra headers, refusing Authorization: the key is only ever set by ``api_key``.
+
+    Letting a header override it would send a second, differently-cased
+    Authorization header or a key that no repr, pickle or error knows about.
+    """
+    checked = dict(headers or {})
+    if any(name.lower() == "authorization" for name in checked):
+        raise ValueError(
+            "default_headers cannot set Authorization: pass the key as api_key "
+            f"(or set {API_KEY_ENV}); it is sent as 'Authorization: Bearer <key>'."
+        )
+    return checked
 
 
 def require_api_key(api_key: SecretStr | None) -> str:

@@ -184,6 +184,9 @@ class ChatRequest(_Wire):
             )
         )
         body["enable_thinking"] = self.enable_thinking
+        if not self.stop:
+            # stop=[] asks for nothing; "stop": [] is a value upstream may refuse.
+            body.pop("stop", None)
         if not self.enable_thinking:
             # A budget only means something while thinking.
             body.pop("thinking_budget", None)

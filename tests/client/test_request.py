@@ -162,3 +162,44 @@ def test_embeddings_go_to_api_v3(make_api: Any) -> None:
 def test_negative_max_retries_is_refused() -> None:
     with pytest.raises(ValueError, match="max_retries"):
         AnyfastClient(max_retries=-1)
+
+
+def test_default_headers_replace_ours_whatever_their_case(make_api: Any) -> None:
+    api = make_api(
+        httpx.Response(200, json=completion_json()),
+        default_headers={"user-agent": "my-app/1", "x-trace": "abc"},
+    )
+    api.chat(request())
+    sent = api.wire.requests[0].headers
+    assert sent.get_list("user-agent") == ["my-app/1"]
+    assert sent.get_list("authorization") == [f"Bearer {KEY}"]
+
+
+@pytest.mark.parametrize("name", ["Authorization", "authorization", "AUTHORIZATION"])
+@pytest.mark.parametrize("cls", [AnyfastClient, AsyncAnyfastClient])
+def test_default_headers_cannot_set_authorization(cls: type[Any], name: str) -> None:
+    with pytest.raises(ValueError, match="api_key") as info:
+        cls(api_key=KEY, default_headers={name: "Bearer other"})
+    assert "Bearer other" not in str(info.value)
+
+
+def test_a_plain_string_assigned_to_api_key_is_sent_and_kept_secret(make_api: Any) -> None:
+    api = make_api(httpx.Response(200, json=completion_json()), api_key=None)
+    api.client.api_key = "sk-assigned-later"
+    api.chat(request())
+    assert api.wire.requests[0].headers["authorization"] == "Bearer sk-assigned-later"
+    assert "sk-assigned-later" not in repr(api.client.api_key)
+    assert "sk-assigned-later" not in str(vars(api.client))
+
+
+def test_api_key_of_another_type_is_refused() -> None:
+    client = AnyfastClient(api_key=KEY)
+    with pytest.raises(TypeError, match="api_key must be a str"):
+        client.api_key = b"bytes-key"  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("stop", [[], ()])
+def test_an_empty_stop_list_is_not_sent(make_api: Any, stop: Any) -> None:
+    api = make_api(httpx.Response(200, json=completion_json()))
+    api.chat(request(stop=stop))
+    assert "stop" not in api.wire.bodies()[0]
