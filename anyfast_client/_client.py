@@ -54,8 +54,9 @@ __all__ = ["AnyfastClient", "AsyncAnyfastClient", "AsyncStream", "Stream"]
 logger = logging.getLogger("anyfast_client")
 
 _Model = TypeVar("_Model", ChatCompletion, EmbeddingResponse)
-# Failures that happen before a byte of the request reached the server.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures that leave the server without a whole request, so nothing can have run:
+# no connection, no free connection in the pool, or a body that never finished going out.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteTimeout)
 _LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
 
 

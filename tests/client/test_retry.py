@@ -213,3 +213,51 @@ def test_stream_max_retries_zero(make_api: Any, sleeps: list[float]) -> None:
     with pytest.raises(StreamInterruptedError):
         api.stream(request())
     assert len(api.wire.requests) == 1
+
+
+@pytest.mark.parametrize("status", [408, 409, 503])
+def test_retry_after_is_honoured_beyond_429(
+    make_api: Any, sleeps: list[float], status: int
+) -> None:
+    api = make_api(
+        error(status, **{"Retry-After": "1.5"}), httpx.Response(200, json=completion_json())
+    )
+    assert api.chat(request()).choices[0].message.content == "hello"
+    assert sleeps == [1.5]
+    assert len(api.wire.requests) == 2
+
+
+@pytest.mark.parametrize("status", [408, 409])
+def test_timeout_and_conflict_statuses_retried_then_raised(
+    make_api: Any, sleeps: list[float], status: int
+) -> None:
+    api = make_api(error(status), error(status), error(status))
+    with pytest.raises(Exception, match=f"status {status}") as info:
+        api.chat(request())
+    assert info.value.status_code == status
+    assert len(api.wire.requests) == 3
+
+
+def test_write_timeout_is_retried(make_api: Any, sleeps: list[float]) -> None:
+    # A body that never finished going out cannot have been run (or billed).
+    api = make_api(httpx.WriteTimeout("slow upload"), httpx.Response(200, json=completion_json()))
+    assert api.chat(request()).choices[0].message.content == "hello"
+    assert len(api.wire.requests) == 2
+
+
+def test_stream_retries_share_one_max_retries_budget(make_api: Any, sleeps: list[float]) -> None:
+    cut_early = sse_response(b": PING\n\n", httpx.ReadError("reset"))
+    api = make_api(error(503), cut_early, error(503), good_stream(), max_retries=2)
+    with pytest.raises(InternalServerError):
+        api.stream(request())
+    # One first try and two retries in all, whichever way each attempt failed.
+    assert len(api.wire.requests) == 3
+    assert len(sleeps) == 2
+
+
+def test_stream_cut_then_status_error_counts_on(make_api: Any, sleeps: list[float]) -> None:
+    cut = [sse_response(httpx.ReadError("reset")) for _ in range(2)]
+    api = make_api(*cut, error(503), good_stream(), max_retries=2)
+    with pytest.raises(InternalServerError):
+        api.stream(request())
+    assert len(api.wire.requests) == 3
