@@ -46,7 +46,7 @@ from ._models import (
     EmbeddingResponse,
 )
 from ._retry import parse_retry_after, retry_delay, should_retry_error
-from ._stream import ChunkDecoder
+from ._stream import ChunkDecoder, is_event_stream, not_a_stream_error
 from ._version import __version__
 
 __all__ = ["AnyfastClient", "AsyncAnyfastClient", "AsyncStream", "Stream"]
@@ -491,6 +491,9 @@ class _Reader(_ReaderBase):
             attempt += 1
 
     def _read(self, response: httpx.Response) -> Iterator[ChatCompletionChunk]:
+        content_type = response.headers.get("content-type")
+        if not is_event_stream(content_type):
+            raise not_a_stream_error(response.read(), content_type)
         try:
             for data in response.iter_bytes():
                 yield from self._on_chunks(data)
@@ -520,6 +523,9 @@ class _AsyncReader(_ReaderBase):
             attempt += 1
 
     async def _read(self, response: httpx.Response) -> AsyncIterator[ChatCompletionChunk]:
+        content_type = response.headers.get("content-type")
+        if not is_event_stream(content_type):
+            raise not_a_stream_error(await response.aread(), content_type)
         try:
             async for data in response.aiter_bytes():
                 for chunk in self._on_chunks(data):

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from anyfast_client import (
+    AnyfastError,
     APIStatusError,
     BadRequestError,
     ChatCompletionChunk,
@@ -267,3 +268,36 @@ def test_request_is_sent_lazily_on_first_chunk() -> None:
     next(chunks)
     assert len(wire.requests) == 1
     stream.close()
+
+
+# --------------------------------------------------------------------------- not a stream
+
+
+def test_json_error_body_with_200_raises_the_mapped_error(make_api: Any, sleeps: Any) -> None:
+    body = {"error": {"message": "Invalid model", "code": "invalid_request_error"}}
+    api = make_api(httpx.Response(200, json=body))
+    with pytest.raises(BadRequestError, match="Invalid model") as info:
+        api.stream(request())
+    assert info.value.code == "invalid_request_error"
+    assert len(api.wire.requests) == 1
+
+
+def test_html_body_with_200_is_a_readable_error_not_a_cut_stream(
+    make_api: Any, sleeps: Any
+) -> None:
+    page = httpx.Response(200, html="<html><body>Please log in</body></html>")
+    api = make_api(page)
+    with pytest.raises(AnyfastError, match=r"text/html.*Please log in") as info:
+        api.stream(request())
+    assert not isinstance(info.value, StreamInterruptedError)
+    assert len(api.wire.requests) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize("content_type", ["text/event-stream; charset=utf-8", "text/plain", None])
+def test_events_under_other_content_types_are_still_read(
+    make_api: Any, content_type: str | None
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    body = BodyStream([chunk({"content": "ok"}, "stop"), DONE])
+    api = make_api(httpx.Response(200, headers=headers, stream=body))
+    assert api.stream(request()).completion.choices[0].message.content == "ok"
