@@ -301,3 +301,17 @@ def test_events_under_other_content_types_are_still_read(
     body = BodyStream([chunk({"content": "ok"}, "stop"), DONE])
     api = make_api(httpx.Response(200, headers=headers, stream=body))
     assert api.stream(request()).completion.choices[0].message.content == "ok"
+
+
+def test_a_stream_without_reasoning_has_none_and_keeps_empty_pieces_out(make_api: Any) -> None:
+    api = make_api(
+        sse_response(
+            chunk({"role": "assistant", "content": "", "reasoning_content": ""}),
+            chunk({"content": "a"}),
+            chunk({"content": None}),
+            chunk({"content": "b"}, "stop"),
+            DONE,
+        )
+    )
+    message = api.stream(request()).completion.choices[0].message
+    assert (message.content, message.reasoning_content) == ("ab", None)
