@@ -58,6 +58,8 @@ _Model = TypeVar("_Model", ChatCompletion, EmbeddingResponse)
 # no connection, no free connection in the pool, or a body that never finished going out.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteTimeout)
 _USER_AGENT = f"anyfast-integrations/{__version__}"
+# An event loop's connection pool and the generator that closes it with that loop.
+_LoopPool = tuple[httpx.AsyncClient, AsyncGenerator[None, None]]
 _LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
 
 
@@ -331,34 +333,42 @@ class AnyfastClient(_BaseClient):
 class AsyncAnyfastClient(_BaseClient):
     """The async twin of :class:`AnyfastClient`; the same settings, behaviour and pickling.
 
-    Its connection pool belongs to the event loop it was made in, and is
-    closed when that loop shuts down (as ``asyncio.run()`` does on its way
-    out); used from a new loop, the client makes a new pool.
+    Each event loop that uses it gets its own connection pool, closed when that
+    loop shuts down its async generators (as ``asyncio.run()`` does on its way
+    out) or by ``close()`` on that loop.
     """
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **settings: Any) -> None:
         super().__init__(**settings)
         self._http = http_client
         self._owns_http = http_client is None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._guard: AsyncGenerator[None, None] | None = None
+        # One pool per event loop, with the guard that closes it when that loop shuts
+        # down. A pool is never replaced while its loop lives: a nested loop (LlamaIndex
+        # runs one in a thread from sync code) must not close the outer loop's streams.
+        self._pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
-        state["_loop"] = state["_guard"] = None
+        state["_pools"] = {}
         return state
 
     async def _client(self) -> httpx.AsyncClient:
-        # A pool's connections belong to the event loop that opened them: a
-        # caller that runs asyncio.run() twice gets a fresh pool the second time.
+        if self._http is not None:
+            return self._http
         loop = asyncio.get_running_loop()
-        http = self._http
-        if http is None or (self._owns_http and self._loop is not loop):
-            http = self._http = httpx.AsyncClient(limits=_LIMITS, timeout=self.timeout)
-            self._loop = loop
-            self._guard = _close_with_loop(http)
-            await anext(self._guard)
-        return http
+        pool = self._pools.get(loop)
+        if pool is None:
+            self._forget_closed_loops()
+            http = httpx.AsyncClient(limits=_LIMITS, timeout=self.timeout)
+            pool = self._pools[loop] = (http, _close_with_loop(http))
+            await anext(pool[1])
+        return pool[0]
+
+    def _forget_closed_loops(self) -> None:
+        # A loop closed without shutdown_asyncgens() (loop.close() alone) never let its
+        # pool close; its sockets can no longer be closed cleanly, only dropped.
+        for loop in [loop for loop in list(self._pools) if loop.is_closed()]:
+            self._pools.pop(loop, None)
 
     async def chat(self, request: ChatRequest) -> ChatCompletion:
         response, _ = await self._send(*self._chat_args(request, stream=False))
@@ -393,11 +403,12 @@ class AsyncAnyfastClient(_BaseClient):
             attempt += 1
 
     async def close(self) -> None:
-        guard, self._guard = self._guard, None
-        if guard is not None:
-            await guard.aclose()  # closes the pool it guards
-        if self._owns_http:
-            self._http = None
+        """Close this event loop's pool; a pool of another loop closes on that loop."""
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool[1].aclose()  # closes the pool it guards
+        # Dropping a guard makes its own loop close its pool (the loop's asyncgen finalizer).
+        self._pools = {}
 
     async def __aenter__(self) -> Self:
         return self

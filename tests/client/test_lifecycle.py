@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import pickle
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -194,3 +196,40 @@ def test_unreachable_port_is_a_connection_error(mode: str, sleeps: list[float]) 
     with pytest.raises(APIConnectionError):
         api.chat(request())
     assert len(sleeps) == 2
+
+
+def test_a_nested_loop_in_a_thread_leaves_the_outer_loops_stream_alone(
+    raw_server: RawServer,
+) -> None:
+    # LlamaIndex's sync wrappers run a new event loop in a thread from inside a running
+    # one; the client used there must not close the outer loop's pool mid-stream.
+    outer_resumed = threading.Event()
+
+    def rest_after_nested(conn: socket.socket) -> None:
+        outer_resumed.wait(5)
+        for data in (chunk({"content": " world"}, "stop"), DONE):
+            conn.sendall(b"%x\r\n%s\r\n" % (len(data), data))
+        conn.sendall(b"0\r\n\r\n")
+
+    raw_server.scripts += [
+        send_sse(chunk({"content": "hello"}), then=rest_after_nested),
+        send_json(completion_json("nested")),
+    ]
+    client = AsyncAnyfastClient(api_key=KEY, base_url=raw_server.base_url)
+
+    def nested_call() -> str | None:
+        return asyncio.run(client.chat(request())).choices[0].message.content
+
+    async def outer() -> tuple[str | None, str | None]:
+        async with client.chat_stream(request()) as stream:
+            nested: str | None = None
+            async for _ in stream:
+                if nested is None:
+                    with ThreadPoolExecutor(1) as pool:  # blocks the loop, as LlamaIndex does
+                        nested = pool.submit(nested_call).result()
+                    await asyncio.sleep(0.1)  # whatever the nested call scheduled here runs
+                    outer_resumed.set()
+        await client.close()
+        return nested, stream.completion.choices[0].message.content
+
+    assert asyncio.run(outer()) == ("nested", "hello world")
