@@ -257,9 +257,10 @@ class AnyfastClient(_BaseClient):
             for chunk in client.chat_stream(request):
                 ...
 
-    Retries connect errors, 408, 409, 429 and 5xx up to ``max_retries`` times,
-    honouring Retry-After. A read timeout is not retried: the request may
-    already be billed.
+    Retries connect errors, pool and write timeouts, 408, 409, 429 and 5xx up
+    to ``max_retries`` times, honouring Retry-After. A read timeout, or a
+    connection lost after the request went out, is not retried: the request
+    may already be billed. ``default_headers`` may not set Authorization.
 
     Pickling (to hand a client to a worker process) keeps the settings, not
     the connection pool and never the key: the unpickled client reads
