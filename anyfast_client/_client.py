@@ -140,8 +140,11 @@ class _BaseClient:
         headers["authorization"] = f"Bearer {self._key()}"
         return headers
 
-    def _chat_args(self, request: ChatRequest, *, stream: bool) -> tuple[str, dict[str, Any], bool]:
-        return f"{self.base_url}/chat/completions", request.to_body(stream=stream), stream
+    def _chat_args(
+        self, request: ChatRequest, *, stream: bool, include_usage: bool = True
+    ) -> tuple[str, dict[str, Any], bool]:
+        body = request.to_body(stream=stream, include_usage=include_usage)
+        return f"{self.base_url}/chat/completions", body, stream
 
     def _embeddings_args(self, request: EmbeddingRequest) -> tuple[str, dict[str, Any], bool]:
         return f"{self.embeddings_base_url}/embeddings", request.to_body(), False
@@ -286,9 +289,12 @@ class AnyfastClient(_BaseClient):
         response, _ = self._send(*self._chat_args(request, stream=False))
         return _parse(ChatCompletion, _read(response))
 
-    def chat_stream(self, request: ChatRequest) -> Stream:
-        """A stream of chunks; the request goes out on the first ``next``."""
-        args = self._chat_args(request, stream=True)
+    def chat_stream(self, request: ChatRequest, *, include_usage: bool = True) -> Stream:
+        """A stream of chunks; the request goes out on the first ``next``.
+
+        ``include_usage`` asks for the final usage chunk (``stream_options``).
+        """
+        args = self._chat_args(request, stream=True, include_usage=include_usage)
         return Stream(lambda attempt: self._send(*args, attempt), self._retry_wait)
 
     def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:
@@ -375,9 +381,9 @@ class AsyncAnyfastClient(_BaseClient):
         response, _ = await self._send(*self._chat_args(request, stream=False))
         return _parse(ChatCompletion, await _aread(response))
 
-    def chat_stream(self, request: ChatRequest) -> AsyncStream:
+    def chat_stream(self, request: ChatRequest, *, include_usage: bool = True) -> AsyncStream:
         """A stream of chunks; the request goes out on the first ``anext``."""
-        args = self._chat_args(request, stream=True)
+        args = self._chat_args(request, stream=True, include_usage=include_usage)
         return AsyncStream(lambda attempt: self._send(*args, attempt), self._retry_wait)
 
     async def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:

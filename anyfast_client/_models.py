@@ -169,7 +169,7 @@ class ChatRequest(_Wire):
             return value
         raise ValueError("stop must be a string or a list of strings")
 
-    def to_body(self, *, stream: bool) -> dict[str, Any]:
+    def to_body(self, *, stream: bool, include_usage: bool = True) -> dict[str, Any]:
         """The JSON body: set fields only, ``enable_thinking`` always."""
         body: dict[str, Any] = {
             "model": self.model,
@@ -192,7 +192,8 @@ class ChatRequest(_Wire):
             body.pop("thinking_budget", None)
         if stream:
             body["stream"] = True
-            body["stream_options"] = {"include_usage": True}
+            if include_usage:
+                body["stream_options"] = {"include_usage": True}
         body.update(self.extra_body)
         return body
 

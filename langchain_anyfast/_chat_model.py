@@ -336,8 +336,10 @@ class ChatAnyfast(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         request = self._request(messages, stop, kwargs)
-        converter = ChunkConverter(stream_usage=self._stream_usage(kwargs))
-        with langchain_errors(), self._sync_client().chat_stream(request) as stream:
+        usage = self._stream_usage(kwargs)
+        converter = ChunkConverter(stream_usage=usage)
+        stream = self._sync_client().chat_stream(request, include_usage=usage)
+        with langchain_errors(), stream:
             for chunk in stream:
                 generation = _generation(converter, chunk)
                 if generation is None:
@@ -355,9 +357,10 @@ class ChatAnyfast(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         request = self._request(messages, stop, kwargs)
-        converter = ChunkConverter(stream_usage=self._stream_usage(kwargs))
+        usage = self._stream_usage(kwargs)
+        converter = ChunkConverter(stream_usage=usage)
         with langchain_errors():
-            async with self._aclient().chat_stream(request) as stream:
+            async with self._aclient().chat_stream(request, include_usage=usage) as stream:
                 async for chunk in stream:
                     generation = _generation(converter, chunk)
                     if generation is None:

@@ -69,6 +69,11 @@ def test_stream_asks_for_usage(make_api: Any) -> None:
     assert api.wire.requests[0].headers["accept"] == "text/event-stream"
 
 
+def test_a_stream_can_go_without_the_usage_chunk() -> None:
+    body = request().to_body(stream=True, include_usage=False)
+    assert body["stream"] is True and "stream_options" not in body
+
+
 def test_headers(make_api: Any) -> None:
     api = make_api(httpx.Response(200, json=completion_json()), default_headers={"X-Trace": "abc"})
     api.chat(request())

@@ -371,11 +371,17 @@ async def test_usage_and_metadata_on_invoke_and_stream(
         assert meta["input_tokens_by_modality"] == {"text": 10, "image": 20}
 
 
-async def test_stream_usage_can_be_turned_off(make_model: MakeModel, drive: Driver) -> None:
+async def test_stream_usage_can_be_turned_off(
+    make_model: MakeModel, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
     chunks = await drive.stream(make_model(stream_usage=False), "hi")
     assert aggregate(chunks).usage_metadata is None
     per_call = await drive.stream(make_model(), "hi", stream_usage=False)
     assert aggregate(per_call).usage_metadata is None
+    # Not asked for at all, rather than asked for and dropped.
+    assert all("stream_options" not in r.json for r in anyfast_server.requests)
+    await drive.stream(make_model(), "hi")
+    assert anyfast_server.last_request.json["stream_options"] == {"include_usage": True}
 
 
 async def test_budget_spent_on_thinking_warns(make_model: MakeModel, drive: Driver) -> None:
