@@ -45,6 +45,7 @@ from anyfast_client import (
 )
 
 from . import _blocks  # noqa: F401  (registers the "anyfast" content-block translator)
+from ._caller import user_stacklevel
 from ._convert import (
     ChunkConverter,
     completion_to_chat_result,
@@ -282,7 +283,9 @@ class ChatAnyfast(BaseChatModel):
         wire = messages_to_anyfast(
             messages, preserve_thinking=bool(fields.get("preserve_thinking"))
         )
-        return settle_request(ChatRequest(messages=wire, extra_body=params, **fields), stacklevel=4)
+        return settle_request(
+            ChatRequest(messages=wire, extra_body=params, **fields), stacklevel=user_stacklevel()
+        )
 
     def _call_params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Fields < model_kwargs < extra_body, then the call's keywords < the call's extra_body."""
@@ -490,7 +493,7 @@ def _checked(result: ChatResult, request: ChatRequest) -> ChatResult:
             message.response_metadata.get("finish_reason"),
             thinking=request.enable_thinking,
             answered=bool(message.content or message.tool_calls),
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return result
 
@@ -500,5 +503,5 @@ def _check_stream(converter: ChunkConverter, request: ChatRequest) -> None:
         converter.finish_reason,
         thinking=request.enable_thinking,
         answered=converter.saw_content,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
