@@ -28,7 +28,7 @@ from ._errors import (
     RequestTooLargeError,
     StreamInterruptedError,
 )
-from ._lazy import LazyClients
+from ._lazy import ClientOwner, LazyClients
 from ._models import (
     AssistantMessage,
     ChatCompletion,
@@ -89,6 +89,7 @@ __all__ = [
     "Choice",
     "ChunkChoice",
     "ChunkDecoder",
+    "ClientOwner",
     "CompletionTokensDetails",
     "ContentPart",
     "Delta",

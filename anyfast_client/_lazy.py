@@ -9,13 +9,15 @@ own connection pools, and closing one never breaks another.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from ._client import AnyfastClient, AsyncAnyfastClient
+from ._config import resolve_api_key
 
-__all__ = ["LazyClients"]
+__all__ = ["ClientOwner", "LazyClients"]
 
 Settings = Callable[[], Mapping[str, Any]]
 
@@ -100,3 +102,55 @@ class LazyClients:
     def __repr__(self) -> str:
         made = [name for name, c in (("sync", self._sync), ("async", self._async)) if c]
         return f"LazyClients(open={made})"
+
+
+class ClientOwner:
+    """What every model class shares: clients made from its settings, closing them, and
+    pickles and copies that carry no key and no connection pool.
+
+    Mix it in before the framework's base class. The subclass is a pydantic model with a
+    private ``_clients: LazyClients`` attribute and the fields that ``_CLIENT_FIELDS``
+    names (client setting -> field).
+    """
+
+    _CLIENT_FIELDS: ClassVar[Mapping[str, str]] = {
+        name: name for name in ("api_key", "base_url", "timeout", "max_retries", "default_headers")
+    }
+    _clients: LazyClients
+
+    def _client_settings(self) -> dict[str, Any]:
+        return {setting: getattr(self, field) for setting, field in self._CLIENT_FIELDS.items()}
+
+    def _sync_client(self) -> AnyfastClient:
+        return self._clients.sync(self._client_settings)
+
+    def _async_client(self) -> AsyncAnyfastClient:
+        return self._clients.async_(self._client_settings)
+
+    def close(self) -> None:
+        """Close the sync connection pool; a later call opens a new one."""
+        self._clients.close()
+
+    async def aclose(self) -> None:
+        """Close both connection pools (on the event loop the async one belongs to)."""
+        await self._clients.aclose()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # The clients pickle empty; the key is left behind: workers read ANYFAST_API_KEY.
+        parent: Any = super()
+        state: dict[Any, Any] = dict(parent.__getstate__())
+        state["__dict__"] = {**state["__dict__"], "api_key": None}
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        parent: Any = super()
+        parent.__setstate__(state)
+        if getattr(self, "api_key", None) is None:
+            object.__setattr__(self, "api_key", resolve_api_key(None))
+
+    def __copy__(self) -> Any:
+        # A copy makes its own pools: one closing (or being collected) never breaks another.
+        parent: Any = super()
+        twin = parent.__copy__()
+        twin._clients = copy.copy(self._clients)
+        return twin

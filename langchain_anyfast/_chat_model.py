@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput, ModelProfile
@@ -35,10 +34,9 @@ from anyfast_client import (
     BASE_URL_ENV,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MODEL,
-    AnyfastClient,
-    AsyncAnyfastClient,
     ChatCompletionChunk,
     ChatRequest,
+    ClientOwner,
     LazyClients,
     settle_request,
     warn_if_budget_spent,
@@ -118,7 +116,7 @@ def _with_parser(
     return RunnableMap(raw=llm) | parsed.with_fallbacks([fallback], exception_key="parsing_error")
 
 
-class ChatAnyfast(BaseChatModel):
+class ChatAnyfast(ClientOwner, BaseChatModel):
     """The Anyfast chat-completions API (``qwen3.6-flash``) as a LangChain chat model.
 
     Example::
@@ -222,47 +220,7 @@ class ChatAnyfast(BaseChatModel):
 
     # ----------------------------------------------------------------- pickling
 
-    def __getstate__(self) -> dict[Any, Any]:
-        # No key in the bytes (workers read ANYFAST_API_KEY); the clients pickle empty.
-        state = dict(super().__getstate__())
-        state["__dict__"] = {**state["__dict__"], "api_key": None}
-        return state
-
-    def __copy__(self) -> Self:
-        # A copy makes its own pools: one closing (or being collected) never breaks another.
-        twin = super().__copy__()
-        twin._clients = copy.copy(self._clients)
-        return twin
-
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        if self.api_key is None:
-            object.__setattr__(self, "api_key", secret_from_env(API_KEY_ENV, default=None)())
-
     # ----------------------------------------------------------------- clients
-
-    def _client_settings(self) -> dict[str, Any]:
-        return {
-            "api_key": self.api_key,
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-        }
-
-    def _sync_client(self) -> AnyfastClient:
-        return self._clients.sync(self._client_settings)
-
-    def _aclient(self) -> AsyncAnyfastClient:
-        return self._clients.async_(self._client_settings)
-
-    def close(self) -> None:
-        """Closes the sync calls' connection pool; a later call opens a new one."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Closes both connection pools (do it before the event loop ends)."""
-        await self._clients.aclose()
 
     # ----------------------------------------------------------------- requests
 
@@ -328,7 +286,7 @@ class ChatAnyfast(BaseChatModel):
             return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
         request = self._request(messages, stop, kwargs)
         with langchain_errors():
-            completion = await self._aclient().chat(request)
+            completion = await self._async_client().chat(request)
         return _checked(completion_to_chat_result(completion), request)
 
     def _stream(
@@ -363,7 +321,7 @@ class ChatAnyfast(BaseChatModel):
         usage = self._stream_usage(kwargs)
         converter = ChunkConverter(stream_usage=usage)
         with langchain_errors():
-            async with self._aclient().chat_stream(request, include_usage=usage) as stream:
+            async with self._async_client().chat_stream(request, include_usage=usage) as stream:
                 async for chunk in stream:
                     generation = _generation(converter, chunk)
                     if generation is None:

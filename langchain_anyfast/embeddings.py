@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import ClassVar
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
-from anyfast_client import (
-    API_KEY_ENV,
-    AnyfastClient,
-    AsyncAnyfastClient,
-    EmbeddingRequest,
-    LazyClients,
-)
+from anyfast_client import API_KEY_ENV, ClientOwner, EmbeddingRequest, LazyClients
 from anyfast_client._batching import (
     DEFAULT_EMBED_BATCH_SIZE,
     DEFAULT_EMBEDDING_MODEL,
@@ -27,7 +22,7 @@ from ._errors import langchain_errors
 __all__ = ["AnyfastEmbeddings"]
 
 
-class AnyfastEmbeddings(BaseModel, Embeddings):
+class AnyfastEmbeddings(ClientOwner, BaseModel, Embeddings):
     """Anyfast embeddings (``doubao-embedding``) for LangChain vector stores and retrievers.
 
     Example::
@@ -64,9 +59,13 @@ class AnyfastEmbeddings(BaseModel, Embeddings):
     """Asks for shorter vectors; only sent when set, and only some models honour it."""
 
     _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
+    _CLIENT_FIELDS: ClassVar[Mapping[str, str]] = {
+        **ClientOwner._CLIENT_FIELDS,
+        "embeddings_base_url": "embeddings_base_url",
+    }
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        requests, client = self._requests(texts), self._client()
+        requests, client = self._requests(texts), self._sync_client()
         with langchain_errors():
             return batch_vectors(requests, [client.embeddings(r) for r in requests])
 
@@ -74,7 +73,7 @@ class AnyfastEmbeddings(BaseModel, Embeddings):
         return self.embed_documents([text])[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        requests, client = self._requests(texts), self._aclient()
+        requests, client = self._requests(texts), self._async_client()
         with langchain_errors():
             return batch_vectors(requests, [await client.embeddings(r) for r in requests])
 
@@ -85,38 +84,3 @@ class AnyfastEmbeddings(BaseModel, Embeddings):
         return embedding_requests(
             texts, batch_size=self.chunk_size, model=self.model, dimensions=self.dimensions
         )
-
-    def _client_settings(self) -> dict[str, Any]:
-        return {
-            "api_key": self.api_key,
-            "base_url": self.base_url,
-            "embeddings_base_url": self.embeddings_base_url,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-        }
-
-    def _client(self) -> AnyfastClient:
-        return self._clients.sync(self._client_settings)
-
-    def _aclient(self) -> AsyncAnyfastClient:
-        return self._clients.async_(self._client_settings)
-
-    def close(self) -> None:
-        """Closes the sync methods' connection pool; a later call opens a new one."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Closes both connection pools; a later call opens new ones."""
-        await self._clients.aclose()
-
-    def __getstate__(self) -> dict[Any, Any]:
-        # No key travels (the receiving process reads ANYFAST_API_KEY); clients pickle empty.
-        state = super().__getstate__()
-        state["__dict__"] = {**state["__dict__"], "api_key": None}
-        return state
-
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        if self.api_key is None:
-            self.api_key = secret_from_env(API_KEY_ENV, default=None)()

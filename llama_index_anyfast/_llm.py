@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from llama_index.core.base.llms.generic_utils import (
     achat_to_completion_decorator,
@@ -37,6 +37,7 @@ from anyfast_client import (
     AsyncAnyfastClient,
     ChatCompletion,
     ChatRequest,
+    ClientOwner,
     LazyClients,
     warn_if_budget_spent,
 )
@@ -67,7 +68,7 @@ _REQUEST_SETTINGS = (
 )
 
 
-class Anyfast(FunctionCallingLLM):
+class Anyfast(ClientOwner, FunctionCallingLLM):
     """The Anyfast API (``qwen3.6-flash``: thinking, images, video, tools) for LlamaIndex.
 
     Example::
@@ -117,6 +118,10 @@ class Anyfast(FunctionCallingLLM):
     default_headers: dict[str, str] | None = Field(default=None)
 
     _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
+    _CLIENT_FIELDS: ClassVar[Mapping[str, str]] = {
+        **ClientOwner._CLIENT_FIELDS,
+        "base_url": "api_base",
+    }
 
     def __init__(
         self,
@@ -149,36 +154,6 @@ class Anyfast(FunctionCallingLLM):
 
     # ------------------------------------------------------------------ state
 
-    def __getstate__(self) -> dict[str, Any]:
-        # No key and no connection pool travel: each process makes its own pool,
-        # and the restored copy reads ANYFAST_API_KEY when it first calls.
-        state = super().__getstate__()
-        state["__dict__"] = {**state["__dict__"], "api_key": None}
-        return state
-
-    def _client_settings(self) -> dict[str, Any]:
-        return {
-            "api_key": self.api_key,
-            "base_url": self.api_base,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-        }
-
-    def _get_client(self) -> AnyfastClient:
-        return self._clients.sync(self._client_settings)
-
-    def _get_aclient(self) -> AsyncAnyfastClient:
-        return self._clients.async_(self._client_settings)
-
-    def close(self) -> None:
-        """Close the sync connection pool; a later call opens a new one."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close both connection pools; a later call opens new ones."""
-        await self._clients.aclose()
-
     def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
         settings = {name: getattr(self, name) for name in _REQUEST_SETTINGS}
         settings["preserve_thinking"] = self.preserve_thinking or None  # sent only when on
@@ -206,15 +181,15 @@ class Anyfast(FunctionCallingLLM):
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         request = self._request(messages, kwargs)
-        return _to_response(self._get_client().chat(request))
+        return _to_response(self._sync_client().chat(request))
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         request = self._request(messages, kwargs)
-        return _to_response(await self._get_aclient().chat(request))
+        return _to_response(await self._async_client().chat(request))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         request = self._request(messages, kwargs)
-        client = self._get_client()
+        client = self._sync_client()
 
         def gen() -> ChatResponseGen:
             converter = ChatStreamConverter()
@@ -229,7 +204,7 @@ class Anyfast(FunctionCallingLLM):
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
         request = self._request(messages, kwargs)
-        client = self._get_aclient()
+        client = self._async_client()
 
         async def gen() -> ChatResponseAsyncGen:
             converter = ChatStreamConverter()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import ClassVar
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field, PrivateAttr, SecretStr
 
-from anyfast_client import AnyfastClient, AsyncAnyfastClient, EmbeddingRequest, LazyClients
+from anyfast_client import ClientOwner, EmbeddingRequest, LazyClients
 from anyfast_client._batching import (
     DEFAULT_EMBED_BATCH_SIZE,
     DEFAULT_EMBEDDING_MODEL,
@@ -19,7 +20,7 @@ from anyfast_client._config import resolve_api_key
 __all__ = ["AnyfastEmbedding"]
 
 
-class AnyfastEmbedding(BaseEmbedding):
+class AnyfastEmbedding(ClientOwner, BaseEmbedding):
     """Anyfast embeddings (``doubao-embedding``) for LlamaIndex indexes and retrievers.
 
     Example::
@@ -53,6 +54,10 @@ class AnyfastEmbedding(BaseEmbedding):
     )
 
     _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
+    _CLIENT_FIELDS: ClassVar[Mapping[str, str]] = {
+        **ClientOwner._CLIENT_FIELDS,
+        "embeddings_base_url": "embeddings_base_url",
+    }
 
     @classmethod
     def class_name(cls) -> str:
@@ -71,11 +76,11 @@ class AnyfastEmbedding(BaseEmbedding):
         return (await self._aget_text_embeddings([text]))[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        requests, client = self._requests(texts), self._client()
+        requests, client = self._requests(texts), self._sync_client()
         return batch_vectors(requests, [client.embeddings(r) for r in requests])
 
     async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        requests, client = self._requests(texts), self._aclient()
+        requests, client = self._requests(texts), self._async_client()
         return batch_vectors(requests, [await client.embeddings(r) for r in requests])
 
     def _requests(self, texts: list[str]) -> list[EmbeddingRequest]:
@@ -85,34 +90,3 @@ class AnyfastEmbedding(BaseEmbedding):
             model=self.model_name,
             dimensions=self.dimensions,
         )
-
-    def _client_settings(self) -> dict[str, Any]:
-        return {
-            "api_key": self.api_key,
-            "base_url": self.base_url,
-            "embeddings_base_url": self.embeddings_base_url,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-        }
-
-    def _client(self) -> AnyfastClient:
-        return self._clients.sync(self._client_settings)
-
-    def _aclient(self) -> AsyncAnyfastClient:
-        return self._clients.async_(self._client_settings)
-
-    def close(self) -> None:
-        """Closes the sync methods' connection pool; a later call opens a new one."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Closes both connection pools; a later call opens new ones."""
-        await self._clients.aclose()
-
-    def __getstate__(self) -> dict[str, Any]:
-        # No key travels: BaseComponent rebuilds through __init__, so the restored
-        # instance reads ANYFAST_API_KEY. The clients pickle empty.
-        state = super().__getstate__()
-        state["__dict__"] = {k: v for k, v in state["__dict__"].items() if k != "api_key"}
-        return state
