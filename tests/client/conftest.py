@@ -243,11 +243,6 @@ def _poll(condition: Callable[[], bool]) -> bool:
     return False
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture
 def make_api(mode: str) -> Callable[..., Api]:
     """``make_api(*replies, **settings)``: an Api over a fresh Wire, which is ``api.wire``."""

@@ -27,11 +27,6 @@ ANSWER = "From the context: Mount Fuji, in Japan."
 QUESTION = FACTS[1]
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture
 async def closing() -> AsyncIterator[list[Any]]:
     """Models to close (sync and async pools) when the test ends."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import pickle
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from langchain_core.exceptions import (
@@ -29,26 +31,9 @@ from langchain_anyfast import AnyfastEmbeddings
 Make = Callable[..., AnyfastEmbeddings]
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture
-async def make(anyfast_server: AnyfastTestServer) -> AsyncIterator[Make]:
-    """Builds models pointed at the local server and closes their pools afterwards."""
-    made: list[AnyfastEmbeddings] = []
-
-    def build(**settings: object) -> AnyfastEmbeddings:
-        defaults = {"base_url": anyfast_server.base_url, "api_key": anyfast_server.api_key}
-        model = AnyfastEmbeddings(**{**defaults, **settings})  # type: ignore[arg-type]
-        made.append(model)
-        return model
-
-    yield build
-    for model in made:
-        model.close()
-        await model.aclose()
+def make(build_model: Callable[..., Any]) -> Make:
+    return functools.partial(build_model, AnyfastEmbeddings)
 
 
 async def documents(model: AnyfastEmbeddings, texts: list[str], mode: str) -> list[list[float]]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import pickle
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,26 +24,9 @@ from llama_index_anyfast import AnyfastEmbedding
 Make = Callable[..., AnyfastEmbedding]
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture
-async def make(anyfast_server: AnyfastTestServer) -> AsyncIterator[Make]:
-    """Builds models pointed at the local server and closes their pools afterwards."""
-    made: list[AnyfastEmbedding] = []
-
-    def build(**settings: Any) -> AnyfastEmbedding:
-        defaults = {"base_url": anyfast_server.base_url, "api_key": anyfast_server.api_key}
-        model = AnyfastEmbedding(**{**defaults, **settings})
-        made.append(model)
-        return model
-
-    yield build
-    for model in made:
-        model.close()
-        await model.aclose()
+def make(build_model: Callable[..., Any]) -> Make:
+    return functools.partial(build_model, AnyfastEmbedding)
 
 
 async def batch(model: AnyfastEmbedding, texts: list[str], mode: str) -> list[list[float]]:

@@ -1,0 +1,34 @@
+"""Fixtures every test folder shares."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from anyfast_client import ClientOwner
+from anyfast_client.testing import AnyfastTestServer
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Run the test body once through the sync API and once through the async one."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def build_model(anyfast_server: AnyfastTestServer) -> AsyncIterator[Callable[..., Any]]:
+    """``build_model(cls, **settings)``: a model pointed at the local server, closed afterwards."""
+    made: list[ClientOwner] = []
+
+    def build(cls: type[Any], **settings: Any) -> Any:
+        defaults = {"base_url": anyfast_server.base_url, "api_key": anyfast_server.api_key}
+        model = cls(**{**defaults, **settings})
+        made.append(model)
+        return model
+
+    yield build
+    for model in made:
+        model.close()
+        await model.aclose()
