@@ -1,7 +1,10 @@
 """The Anyfast chat-completions wire: settings, models, streams, retries and errors.
 
-Knows nothing of LangChain or LlamaIndex; both adapters stand on it.
+Knows nothing of LangChain or LlamaIndex; both adapters stand on it. What the
+adapters share and users never call lives in the private ``_adapter`` module.
 """
+
+from typing import Any as _Any
 
 from ._client import AnyfastClient, AsyncAnyfastClient, AsyncStream, Stream
 from ._config import (
@@ -28,7 +31,6 @@ from ._errors import (
     RequestTooLargeError,
     StreamInterruptedError,
 )
-from ._lazy import ClientOwner, LazyClients
 from ._models import (
     AssistantMessage,
     ChatCompletion,
@@ -60,8 +62,7 @@ from ._models import (
     VideoPart,
     VideoURL,
 )
-from ._rules import AnyfastWarning, settle_request, thinking_conflict, warn_if_budget_spent
-from ._stream import ChunkDecoder, StreamAccumulator, merge_tool_call_delta
+from ._request import AnyfastWarning
 from ._version import __version__
 
 __all__ = [
@@ -88,8 +89,6 @@ __all__ = [
     "ChatRequest",
     "Choice",
     "ChunkChoice",
-    "ChunkDecoder",
-    "ClientOwner",
     "CompletionTokensDetails",
     "ContentPart",
     "Delta",
@@ -102,7 +101,6 @@ __all__ = [
     "ImagePart",
     "ImageURL",
     "InternalServerError",
-    "LazyClients",
     "Message",
     "MissingAPIKeyError",
     "NotFoundError",
@@ -112,7 +110,6 @@ __all__ = [
     "RequestTooLargeError",
     "ResponseMessage",
     "Stream",
-    "StreamAccumulator",
     "StreamInterruptedError",
     "SystemMessage",
     "TextPart",
@@ -124,8 +121,26 @@ __all__ = [
     "VideoPart",
     "VideoURL",
     "__version__",
-    "merge_tool_call_delta",
-    "settle_request",
-    "thinking_conflict",
-    "warn_if_budget_spent",
 ]
+
+# Adapter plumbing that used to be exported here: still importable, no longer public.
+_MOVED = frozenset(
+    {
+        "ChunkDecoder",
+        "ClientOwner",
+        "LazyClients",
+        "StreamAccumulator",
+        "merge_tool_call_delta",
+        "settle_request",
+        "thinking_conflict",
+        "warn_if_budget_spent",
+    }
+)
+
+
+def __getattr__(name: str) -> _Any:
+    if name in _MOVED:
+        from . import _adapter
+
+        return getattr(_adapter, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,7 +20,9 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "EMBEDDINGS_BASE_URL_ENV",
     "as_secret",
+    "check_base_url",
     "check_default_headers",
+    "require_api_key",
     "resolve_api_key",
     "resolve_base_url",
     "resolve_embeddings_base_url",
@@ -41,8 +43,9 @@ TimeoutTypes = float | httpx.Timeout | None
 
 
 def resolve_api_key(api_key: str | SecretStr | None) -> SecretStr | None:
+    """The key given, else ``ANYFAST_API_KEY``; a blank variable counts as unset."""
     if api_key is None:
-        api_key = os.environ.get(API_KEY_ENV) or None
+        api_key = os.environ.get(API_KEY_ENV, "").strip() or None
     return as_secret(api_key)
 
 
@@ -72,14 +75,39 @@ def check_default_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
 
 def require_api_key(api_key: SecretStr | None) -> str:
     """The key in plain text, for the Authorization header and nothing else."""
-    value = api_key.get_secret_value() if api_key is not None else ""
+    # A key pasted with a newline or spaces around it would be an illegal header value;
+    # a key of nothing but whitespace is no key at all.
+    value = api_key.get_secret_value().strip() if api_key is not None else ""
     if not value:
         raise MissingAPIKeyError
     return value
 
 
+def check_base_url(url: str, *, field: str = "base_url") -> str:
+    """An absolute http(s) URL, refused with the name of the setting otherwise."""
+    if not url.strip():
+        raise ValueError(
+            f"{field} is empty: leave it out for the default ({DEFAULT_BASE_URL}) "
+            f"or set it to a URL such as http://127.0.0.1:8000/v1"
+        )
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"{field}={url!r} is not an absolute http(s) URL: write it with its scheme, "
+            f"such as https://{url.strip().lstrip('/')}"
+        )
+    return url.strip().rstrip("/")
+
+
 def resolve_base_url(base_url: str | None) -> str:
-    return (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+    """The URL given, else ``ANYFAST_BASE_URL`` (a blank variable counts as unset), else
+    the default; an empty or scheme-less URL is refused naming where it came from."""
+    if base_url is not None:
+        return check_base_url(base_url)
+    from_env = os.environ.get(BASE_URL_ENV, "").strip()
+    if from_env:
+        return check_base_url(from_env, field=BASE_URL_ENV)
+    return DEFAULT_BASE_URL
 
 
 def resolve_embeddings_base_url(embeddings_base_url: str | None, base_url: str) -> str:
@@ -88,9 +116,11 @@ def resolve_embeddings_base_url(embeddings_base_url: str | None, base_url: str) 
     An explicit setting wins; otherwise a chat base URL ending in ``/v1`` has
     that part replaced, and any other one keeps its origin only.
     """
-    explicit = embeddings_base_url or os.environ.get(EMBEDDINGS_BASE_URL_ENV)
-    if explicit:
-        return explicit.rstrip("/")
+    if embeddings_base_url is not None:
+        return check_base_url(embeddings_base_url, field="embeddings_base_url")
+    from_env = os.environ.get(EMBEDDINGS_BASE_URL_ENV, "").strip()
+    if from_env:
+        return check_base_url(from_env, field=EMBEDDINGS_BASE_URL_ENV)
     parts = urlsplit(base_url)
     path = parts.path.rstrip("/")
     prefix = path[: -len("/v1")] if path.endswith("/v1") else ""

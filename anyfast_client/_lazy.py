@@ -20,6 +20,8 @@ from ._config import resolve_api_key
 __all__ = ["ClientOwner", "LazyClients"]
 
 Settings = Callable[[], Mapping[str, Any]]
+# Fields holding the user's own httpx clients, handed to the sync and async client.
+_HTTP_FIELDS = frozenset({"http_client", "http_async_client"})
 
 
 class LazyClients:
@@ -118,14 +120,18 @@ class ClientOwner:
     }
     _clients: LazyClients
 
-    def _client_settings(self) -> dict[str, Any]:
-        return {setting: getattr(self, field) for setting, field in self._CLIENT_FIELDS.items()}
+    def _client_settings(self, http_field: str = "") -> dict[str, Any]:
+        settings = {setting: getattr(self, field) for setting, field in self._CLIENT_FIELDS.items()}
+        http = getattr(self, http_field, None) if http_field else None
+        if http is not None:
+            settings["http_client"] = http
+        return settings
 
     def _sync_client(self) -> AnyfastClient:
-        return self._clients.sync(self._client_settings)
+        return self._clients.sync(lambda: self._client_settings("http_client"))
 
     def _async_client(self) -> AsyncAnyfastClient:
-        return self._clients.async_(self._client_settings)
+        return self._clients.async_(lambda: self._client_settings("http_async_client"))
 
     def close(self) -> None:
         """Close the sync connection pool; a later call opens a new one."""
@@ -137,9 +143,13 @@ class ClientOwner:
 
     def __getstate__(self) -> dict[Any, Any]:
         # The clients pickle empty; the key is left behind: workers read ANYFAST_API_KEY.
+        # A user's httpx client holds sockets and locks: each process brings its own.
         parent: Any = super()
         state: dict[Any, Any] = dict(parent.__getstate__())
-        state["__dict__"] = {**state["__dict__"], "api_key": None}
+        fields = {**state["__dict__"], "api_key": None}
+        for name in _HTTP_FIELDS & fields.keys():
+            fields[name] = None
+        state["__dict__"] = fields
         return state
 
     def __setstate__(self, state: dict[Any, Any]) -> None:

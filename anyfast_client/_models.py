@@ -41,6 +41,7 @@ __all__ = [
     "UserMessage",
     "VideoPart",
     "VideoURL",
+    "normalize_stop",
 ]
 
 
@@ -132,6 +133,17 @@ Message = Annotated[
 # --------------------------------------------------------------------------- request
 
 
+def normalize_stop(value: object) -> list[str] | None:
+    """Stop sequences as the wire wants them ("must be an array"): a lone string is one item."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple) and all(isinstance(s, str) for s in value):
+        return list(value)
+    raise ValueError("stop must be a string or a list of strings")
+
+
 class ChatRequest(_Wire):
     """One chat-completions request.
 
@@ -147,7 +159,8 @@ class ChatRequest(_Wire):
     preserve_thinking: bool | None = None
     max_completion_tokens: int | None = Field(default=None, ge=1, le=65536)
     temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, gt=0, le=1)
+    # The page documents 0 <= top_p <= 1; the gateway clamps 0 before upstream sees it.
+    top_p: float | None = Field(default=None, ge=0, le=1)
     frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
     presence_penalty: float | None = Field(default=None, ge=-2, le=2)
     stop: list[str] | None = None
@@ -160,14 +173,8 @@ class ChatRequest(_Wire):
 
     @field_validator("stop", mode="before")
     @classmethod
-    def _stop_as_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [value]
-        if value is None or (
-            isinstance(value, list | tuple) and all(isinstance(s, str) for s in value)
-        ):
-            return value
-        raise ValueError("stop must be a string or a list of strings")
+    def _stop_as_list(cls, value: object) -> list[str] | None:
+        return normalize_stop(value)
 
     def to_body(self, *, stream: bool, include_usage: bool = True) -> dict[str, Any]:
         """The JSON body: set fields only, ``enable_thinking`` always."""

@@ -23,7 +23,7 @@ from langchain_core.output_parsers import (
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
-from langchain_core.utils import from_env, get_pydantic_field_names, secret_from_env
+from langchain_core.utils import from_env, get_pydantic_field_names
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from langchain_core.utils.utils import _build_model_kwargs
@@ -36,11 +36,22 @@ from anyfast_client import (
     DEFAULT_MODEL,
     ChatCompletionChunk,
     ChatRequest,
+)
+from anyfast_client._adapter import (
+    CONNECTION_ALIASES,
     ClientOwner,
+    Layer,
     LazyClients,
-    settle_request,
+    build_chat_request,
+    check_base_url,
+    check_setting,
+    looks_like_connection_setting,
+    rename_aliases,
+    resolve_api_key,
+    tool_choice_to_wire,
     warn_if_budget_spent,
 )
+from anyfast_client._models import normalize_stop
 
 from . import _blocks  # noqa: F401  (registers the "anyfast" content-block translator)
 from ._caller import user_stacklevel
@@ -53,17 +64,19 @@ from ._errors import langchain_errors
 
 __all__ = ["ChatAnyfast"]
 
-_REQUEST_FIELDS = frozenset(ChatRequest.model_fields) - {"messages", "extra_body"}
 # Call keywords that steer the call but are not request parameters.
 _NOT_SENT = frozenset({"stream", "stream_usage", "ls_structured_output_format"})
+# The fields that are request settings, under the names the user gives them.
 _PARAM_FIELDS = (
     "model",
     "enable_thinking",
     "thinking_budget",
     "temperature",
     "top_p",
+    "max_tokens",
     "frequency_penalty",
     "presence_penalty",
+    "stop",
 )
 _PROFILES: dict[str, ModelProfile] = {
     "qwen3.6-flash": ModelProfile(
@@ -87,21 +100,12 @@ _PROFILES: dict[str, ModelProfile] = {
 }
 
 
-def _normalize_tool_choice(choice: object, tools: Sequence[dict[str, Any]]) -> object:
-    """LangChain's tool_choice spellings to the wire's."""
-    if choice is True:
-        return _forced(tools[0]["function"]["name"]) if len(tools) == 1 else "required"
-    if choice is False:
-        return "none"
-    if choice == "any":
-        return "required"
-    if isinstance(choice, str) and choice not in ("auto", "none", "required"):
-        return _forced(choice)
-    return choice
-
-
-def _forced(name: str) -> dict[str, Any]:
-    return {"type": "function", "function": {"name": name}}
+def _not_a_body_field(name: str) -> str:
+    return (
+        f"ChatAnyfast has no setting {name!r}, and a connection setting is never sent in the "
+        "request body: use base_url (or api_base / openai_api_base), api_key (or "
+        "ANYFAST_API_KEY), default_headers, http_client or http_async_client."
+    )
 
 
 def _with_parser(
@@ -150,11 +154,16 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     """Stop sequences; a lone string is taken as a one-item list."""
     streaming: bool = False
     stream_usage: bool = True
-    api_key: SecretStr | None = Field(default_factory=secret_from_env(API_KEY_ENV, default=None))
+    api_key: SecretStr | None = Field(default_factory=lambda: resolve_api_key(None))
     base_url: str | None = Field(default_factory=from_env(BASE_URL_ENV, default=None))
-    timeout: float | None = None
-    max_retries: int = DEFAULT_MAX_RETRIES
+    """Also accepted as ``api_base`` or ``openai_api_base``; defaults to ANYFAST_BASE_URL."""
+    timeout: float | None = Field(default=None, gt=0)
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
     default_headers: dict[str, str] | None = None
+    http_client: Any | None = Field(default=None, exclude=True)
+    """Your own ``httpx.Client`` for sync calls; never serialized or pickled."""
+    http_async_client: Any | None = Field(default=None, exclude=True)
+    """Your own ``httpx.AsyncClient`` for async calls; never serialized or pickled."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     extra_body: dict[str, Any] | None = None
 
@@ -164,16 +173,40 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     @classmethod
     def _build_extra(cls, values: Any) -> Any:
         """Unknown keywords (``top_k=20``) go to ``model_kwargs`` with a warning, as in
-        ChatOpenAI, rather than vanishing; fields given in ``model_kwargs`` move out."""
+        ChatOpenAI, rather than vanishing; fields given in ``model_kwargs`` move out.
+        A name that sets up the connection (a URL, key, client or header) is never sent
+        in the body: the known aliases are mapped, anything else is refused."""
         if not isinstance(values, dict):
             return values
+        values = rename_aliases(values, CONNECTION_ALIASES, "ChatAnyfast")
+        names = get_pydantic_field_names(cls)
+        unknown = [n for n in (*values, *(values.get("model_kwargs") or {})) if n not in names]
+        for name in unknown:
+            if looks_like_connection_setting(name):
+                raise TypeError(_not_a_body_field(name))
         values = {**values, "model_kwargs": dict(values.get("model_kwargs") or {})}
-        return _build_model_kwargs(values, get_pydantic_field_names(cls))
+        return _build_model_kwargs(values, names)
 
     @field_validator("stop", mode="before")
     @classmethod
-    def _stop_as_list(cls, value: object) -> object:
-        return [value] if isinstance(value, str) else value
+    def _stop_as_list(cls, value: object) -> list[str] | None:
+        return normalize_stop(value)
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_base_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_base_url(value)
+
+    @model_validator(mode="after")
+    def _check_ranges(self) -> ChatAnyfast:
+        for name in _PARAM_FIELDS:
+            check_setting(name, getattr(self, name))
+        return self
+
+    @property
+    def model_name(self) -> str:
+        """The model, under the name ChatOpenAI users read it by."""
+        return self.model
 
     # ----------------------------------------------------------------- LangChain conventions
 
@@ -218,16 +251,10 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         profile = _PROFILES.get(self.model)
         return ModelProfile(**profile) if profile is not None else None
 
-    # ----------------------------------------------------------------- pickling
-
-    # ----------------------------------------------------------------- clients
-
     # ----------------------------------------------------------------- requests
 
     def _default_fields(self) -> dict[str, Any]:
         fields = {name: getattr(self, name) for name in _PARAM_FIELDS}
-        fields["max_completion_tokens"] = self.max_tokens
-        fields["stop"] = self.stop
         if self.preserve_thinking:
             fields["preserve_thinking"] = True
         return {k: v for k, v in fields.items() if v is not None}
@@ -235,29 +262,19 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
     ) -> ChatRequest:
-        """The wire request for one call; the instance stays as it was."""
-        params = self._call_params(stop, kwargs)
-        fields = {k: params.pop(k) for k in list(params) if k in _REQUEST_FIELDS}
-        wire = messages_to_anyfast(
-            messages, preserve_thinking=bool(fields.get("preserve_thinking"))
+        """The wire request for one call: fields < model_kwargs < extra_body < the call's
+        keywords < the call's extra_body. An unknown call keyword is a TypeError."""
+        call = kwargs if stop is None else {**kwargs, "stop": stop}
+        return build_chat_request(
+            lambda preserve: messages_to_anyfast(messages, preserve_thinking=preserve),
+            [
+                Layer(self._default_fields(), strict=True, where="ChatAnyfast"),
+                Layer(self.model_kwargs),
+                Layer(self.extra_body or {}),
+                Layer(call, strict=True, where="ChatAnyfast call", ignore=_NOT_SENT),
+            ],
+            stacklevel=user_stacklevel(),
         )
-        return settle_request(
-            ChatRequest(messages=wire, extra_body=params, **fields), stacklevel=user_stacklevel()
-        )
-
-    def _call_params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Fields < model_kwargs < extra_body, then the call's keywords < the call's extra_body."""
-        call = {k: v for k, v in kwargs.items() if k not in _NOT_SENT}
-        call_extra = call.pop("extra_body", None) or {}
-        if stop is not None:
-            call["stop"] = stop
-        instance = {**self._default_fields(), **self.model_kwargs, **(self.extra_body or {})}
-        params = {**instance, **call, **call_extra}
-        if "max_tokens" in params:
-            params["max_completion_tokens"] = params.pop("max_tokens")
-        if not params.get("stop"):
-            params.pop("stop", None)
-        return params
 
     # ----------------------------------------------------------------- calls
 
@@ -349,7 +366,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         a tool name, ``True`` or a wire dict. Forcing a tool turns thinking off for the call."""
         formatted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
         if tool_choice is not None:
-            kwargs["tool_choice"] = _normalize_tool_choice(tool_choice, formatted)
+            kwargs["tool_choice"] = tool_choice_to_wire(tool_choice, formatted)
         if parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = parallel_tool_calls
         return super().bind(tools=formatted, **kwargs)

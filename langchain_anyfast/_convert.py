@@ -8,7 +8,6 @@ Nothing here does I/O or knows about the client.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -35,20 +34,25 @@ from anyfast_client import (
     ChatCompletion,
     ChatCompletionChunk,
     ContentPart,
-    FunctionCall,
     ImagePart,
     ImageURL,
     Message,
     SystemMessage,
     TextPart,
     ToolCallDelta,
-    ToolMessage,
     Usage,
     UserMessage,
     VideoPart,
     VideoURL,
 )
 from anyfast_client import ToolCall as WireToolCall
+from anyfast_client._adapter import (
+    assistant_message,
+    join_text,
+    tool_call,
+    tool_message,
+    user_content,
+)
 
 __all__ = [
     "MODALITY_TOKENS_KEY",
@@ -134,16 +138,13 @@ def content_to_parts(content: str | Sequence[str | Mapping[str, Any]]) -> list[C
 def _user_content(content: Any) -> str | list[ContentPart]:
     if isinstance(content, str):
         return content
-    parts = content_to_parts(content)
-    if len(parts) == 1 and isinstance(parts[0], TextPart):
-        return parts[0].text
-    return parts
+    return user_content(content_to_parts(content))
 
 
-def _text_of(content: Any, role: str) -> str:
-    """Text-only content (system, tool and assistant turns take no media)."""
+def _texts(content: Any, role: str) -> list[str]:
+    """The text blocks of a text-only turn (system, tool and assistant turns take no media)."""
     if isinstance(content, str):
-        return content
+        return [content]
     texts: list[str] = []
     for block in content:
         if isinstance(block, str):
@@ -154,46 +155,37 @@ def _text_of(content: Any, role: str) -> str:
             raise ValueError(
                 f"Anyfast takes only text in {role} messages; got a {block.get('type')!r} block."
             )
-    return "".join(texts)
+    return texts
 
 
 # --------------------------------------------------------------------------- messages
 
 
-def _wire_tool_call(call: ToolCall | InvalidToolCall, arguments: str) -> WireToolCall:
-    return WireToolCall(
-        id=call.get("id") or "",
-        function=FunctionCall(name=call.get("name") or "", arguments=arguments),
-    )
-
-
 def _assistant(message: AIMessage, *, preserve_thinking: bool) -> AssistantMessage:
-    calls = [
-        _wire_tool_call(call, json.dumps(call["args"], ensure_ascii=False))
-        for call in message.tool_calls
+    calls = [tool_call(c.get("id"), c["name"], c["args"]) for c in message.tool_calls]
+    calls += [
+        tool_call(c.get("id"), c.get("name") or "", c.get("args") or "")
+        for c in message.invalid_tool_calls
     ]
-    calls += [_wire_tool_call(call, call.get("args") or "") for call in message.invalid_tool_calls]
-    reasoning = message.additional_kwargs.get("reasoning_content") if preserve_thinking else None
-    text = _text_of(message.content, "assistant")
-    return AssistantMessage(
-        content=text if text or not calls else None,
-        reasoning_content=reasoning if isinstance(reasoning, str) and reasoning else None,
-        tool_calls=calls or None,
+    reasoning = message.additional_kwargs.get("reasoning_content")
+    return assistant_message(
+        _texts(message.content, "assistant"),
+        calls,
+        [reasoning] if isinstance(reasoning, str) else [],
+        preserve_thinking=preserve_thinking,
     )
 
 
 def _by_role(role: str, message: BaseMessage, preserve_thinking: bool) -> Message:
     if role in ("system", "developer"):
-        return SystemMessage(content=_text_of(message.content, "system"))
+        return SystemMessage(content=join_text(_texts(message.content, "system")))
     if role in ("user", "human"):
         return UserMessage(content=_user_content(message.content))
     if role in ("assistant", "ai"):
         ai = message if isinstance(message, AIMessage) else AIMessage(content=message.content)
         return _assistant(ai, preserve_thinking=preserve_thinking)
     if role == "tool" and isinstance(message, LCToolMessage):
-        return ToolMessage(
-            content=_text_of(message.content, "tool"), tool_call_id=message.tool_call_id
-        )
+        return tool_message(_texts(message.content, "tool"), message.tool_call_id)
     raise ValueError(
         f"Anyfast cannot send a message with role {role!r} ({type(message).__name__})."
     )

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from langchain_core.embeddings import Embeddings
-from langchain_core.utils import secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from anyfast_client import API_KEY_ENV, ClientOwner, EmbeddingRequest, LazyClients
+from anyfast_client import DEFAULT_MAX_RETRIES, EmbeddingRequest
+from anyfast_client._adapter import (
+    CONNECTION_ALIASES,
+    ClientOwner,
+    LazyClients,
+    check_base_url,
+    rename_aliases,
+    resolve_api_key,
+)
 from anyfast_client._batching import (
     DEFAULT_EMBED_BATCH_SIZE,
     DEFAULT_EMBEDDING_MODEL,
@@ -43,15 +59,13 @@ class AnyfastEmbeddings(ClientOwner, BaseModel, Embeddings):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
     model: str = Field(default=DEFAULT_EMBEDDING_MODEL, min_length=1)
-    api_key: SecretStr | None = Field(
-        default_factory=secret_from_env(API_KEY_ENV, default=None), exclude=True
-    )
+    api_key: SecretStr | None = Field(default_factory=lambda: resolve_api_key(None), exclude=True)
     base_url: str | None = None
     """Chat base URL (``ANYFAST_BASE_URL``); embeddings go to ``/api/v3`` on its origin."""
     embeddings_base_url: str | None = None
     """Overrides the derived embeddings URL (``ANYFAST_EMBEDDINGS_BASE_URL``)."""
     timeout: float | None = Field(default=None, gt=0)
-    max_retries: int = Field(default=2, ge=0)
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
     default_headers: dict[str, str] | None = None
     chunk_size: int = Field(default=DEFAULT_EMBED_BATCH_SIZE, ge=1)
     """The most texts sent in one request."""
@@ -63,6 +77,19 @@ class AnyfastEmbeddings(ClientOwner, BaseModel, Embeddings):
         **ClientOwner._CLIENT_FIELDS,
         "embeddings_base_url": "embeddings_base_url",
     }
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, values: Any) -> Any:
+        """``model_name``, ``api_base`` and ``openai_api_base`` as the siblings spell them."""
+        if not isinstance(values, dict):
+            return values
+        return rename_aliases(values, CONNECTION_ALIASES, "AnyfastEmbeddings")
+
+    @field_validator("base_url", "embeddings_base_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else check_base_url(value, field=info.field_name or "")
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         requests, client = self._requests(texts), self._sync_client()

@@ -41,7 +41,13 @@ from anyfast_client import (
     VideoPart,
     VideoURL,
 )
-from anyfast_client import FunctionCall as WireFunctionCall
+from anyfast_client._adapter import (
+    assistant_message,
+    join_text,
+    tool_call,
+    tool_message,
+    user_content,
+)
 
 __all__ = [
     "USAGE_KEYS",
@@ -87,7 +93,7 @@ def message_to_wire(message: ChatMessage, *, preserve_thinking: bool = False) ->
     """One LlamaIndex message as the wire message of the same role."""
     role = message.role
     if role in _SYSTEM_ROLES:
-        return SystemMessage(content=_text_only(message, "system"))
+        return SystemMessage(content=join_text(_texts(message, "system")))
     if role in _TOOL_ROLES:
         return _tool_message(message)
     if role == MessageRole.USER:
@@ -108,21 +114,18 @@ def _skipped(block: ContentBlock) -> bool:
     return isinstance(block, CachePoint | ThinkingBlock)
 
 
-def _text_only(message: ChatMessage, where: str) -> str:
+def _texts(message: ChatMessage, where: str) -> list[str]:
     texts: list[str] = []
     for block in message.blocks:
         if isinstance(block, TextBlock):
             texts.append(block.text)
         elif not _skipped(block):
             raise _unsupported(block, f"a {where} message")
-    return "\n".join(texts)
+    return texts
 
 
 def _user_content(blocks: Sequence[ContentBlock]) -> str | list[Part]:
-    parts = [part for block in blocks if (part := block_to_part(block)) is not None]
-    if len(parts) == 1 and isinstance(parts[0], TextPart):
-        return parts[0].text
-    return parts
+    return user_content([part for block in blocks if (part := block_to_part(block)) is not None])
 
 
 def block_to_part(block: ContentBlock) -> Part | None:
@@ -167,11 +170,7 @@ def _video_url(block: VideoBlock) -> str:
 
 def _tool_message(message: ChatMessage) -> ToolMessage:
     call_id = message.additional_kwargs.get("tool_call_id")
-    if not call_id:
-        raise ValueError(
-            "A tool message needs additional_kwargs['tool_call_id'], the id of the call it answers"
-        )
-    return ToolMessage(content=_text_only(message, "tool"), tool_call_id=str(call_id))
+    return tool_message(_texts(message, "tool"), str(call_id) if call_id else None)
 
 
 def _assistant_message(message: ChatMessage, *, preserve_thinking: bool) -> AssistantMessage:
@@ -182,24 +181,13 @@ def _assistant_message(message: ChatMessage, *, preserve_thinking: bool) -> Assi
         if isinstance(block, TextBlock):
             texts.append(block.text)
         elif isinstance(block, ToolCallBlock):
-            calls.append(_wire_tool_call(block))
+            calls.append(tool_call(block.tool_call_id, block.tool_name, block.tool_kwargs))
         elif isinstance(block, ThinkingBlock):
             thoughts.append(block.content or "")
         elif not _skipped(block):
             raise _unsupported(block, "an assistant message")
     calls = calls or _legacy_tool_calls(message.additional_kwargs.get("tool_calls"))
-    reasoning = "".join(thoughts) if preserve_thinking else ""
-    return AssistantMessage(
-        content="".join(texts), reasoning_content=reasoning or None, tool_calls=calls or None
-    )
-
-
-def _wire_tool_call(block: ToolCallBlock) -> ToolCall:
-    arguments = block.tool_kwargs
-    if not isinstance(arguments, str):
-        arguments = json.dumps(arguments, ensure_ascii=False)
-    function = WireFunctionCall(name=block.tool_name, arguments=arguments)
-    return ToolCall(id=block.tool_call_id or "", function=function)
+    return assistant_message(texts, calls, thoughts, preserve_thinking=preserve_thinking)
 
 
 def _legacy_tool_calls(raw: object) -> list[ToolCall]:

@@ -24,7 +24,13 @@ from llama_index.core.base.llms.types import (
     MessageRole,
     ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_validator
+from llama_index.core.bridge.pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
@@ -37,14 +43,23 @@ from anyfast_client import (
     AsyncAnyfastClient,
     ChatCompletion,
     ChatRequest,
+)
+from anyfast_client._adapter import (
     ClientOwner,
     LazyClients,
+    check_base_url,
+    check_setting,
+    refuse_unknown,
+    rename_aliases,
+    resolve_api_key,
+    tool_choice_to_wire,
     warn_if_budget_spent,
 )
+from anyfast_client._models import normalize_stop
 
 from ._caller import user_stacklevel
 from ._convert import completion_to_chat_response
-from ._request import build_request, resolve_tool_choice
+from ._request import build_request
 from ._stream import ChatStreamConverter
 
 if TYPE_CHECKING:
@@ -66,6 +81,8 @@ _REQUEST_SETTINGS = (
     "presence_penalty",
     "stop",
 )
+# Names LlamaIndex users bring from the sibling classes, mapped to this class's fields.
+_ALIASES = {"model_name": "model", "base_url": "api_base"}
 
 
 class Anyfast(ClientOwner, FunctionCallingLLM):
@@ -85,37 +102,47 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
     ToolCallBlocks. Usage is in ``additional_kwargs`` (see ``USAGE_KEYS``).
     """
 
-    model: str = Field(default=DEFAULT_MODEL, min_length=1, description="The model name.")
+    model: str = Field(
+        default=DEFAULT_MODEL, min_length=1, description="The model name (alias model_name)."
+    )
     enable_thinking: bool = Field(default=False, description="Let the model reason first.")
-    thinking_budget: int | None = Field(default=None, gt=0, description="Cap on reasoning tokens.")
+    thinking_budget: int | None = Field(default=None, description="Cap on reasoning tokens.")
     preserve_thinking: bool = Field(
         default=False,
         description="Send earlier ThinkingBlocks back with the history (upstream's flag).",
     )
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, gt=0, le=1)
+    temperature: float | None = Field(default=None, description="0 to 2.")
+    top_p: float | None = Field(default=None, description="0 to 1.")
     max_tokens: int | None = Field(
-        default=None, ge=1, le=MAX_OUTPUT_TOKENS, description="Sent as max_completion_tokens."
+        default=None, description="1 to 65536; sent as max_completion_tokens."
     )
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(default=None, description="-2 to 2.")
+    presence_penalty: float | None = Field(default=None, description="-2 to 2.")
     stop: list[str] | None = Field(default=None, description="Up to where the answer may go.")
     context_window: int = Field(default=DEFAULT_CONTEXT_WINDOW, gt=0)
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request-body fields, sent on every call."
     )
     api_key: SecretStr | None = Field(
-        default=None,
+        default_factory=lambda: resolve_api_key(None),
         exclude=True,
         repr=False,
-        description="Defaults to ANYFAST_API_KEY, read when the first call is made.",
+        description="Defaults to ANYFAST_API_KEY, read when the LLM is made.",
     )
-    api_base: str | None = Field(default=None, description="Defaults to ANYFAST_BASE_URL.")
+    api_base: str | None = Field(
+        default=None, description="Alias base_url; defaults to ANYFAST_BASE_URL."
+    )
     timeout: float | None = Field(
         default=None, gt=0, description="Seconds; None means 10 s to connect, 10 min to read."
     )
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
     default_headers: dict[str, str] | None = Field(default=None)
+    http_client: Any | None = Field(
+        default=None, exclude=True, repr=False, description="Your own httpx.Client."
+    )
+    http_async_client: Any | None = Field(
+        default=None, exclude=True, repr=False, description="Your own httpx.AsyncClient."
+    )
 
     _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
     _CLIENT_FIELDS: ClassVar[Mapping[str, str]] = {
@@ -130,13 +157,26 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         async_client: AsyncAnyfastClient | None = None,
         **data: Any,
     ) -> None:
+        data = rename_aliases(data, _ALIASES, "Anyfast")
+        refuse_unknown(data, [*type(self).model_fields, *_ALIASES], "Anyfast")
         super().__init__(**data)
         self._clients = LazyClients(client, async_client)
 
     @field_validator("stop", mode="before")
     @classmethod
-    def _stop_as_list(cls, value: object) -> object:
-        return [value] if isinstance(value, str) else value
+    def _stop_as_list(cls, value: object) -> list[str] | None:
+        return normalize_stop(value)
+
+    @field_validator("api_base")
+    @classmethod
+    def _absolute_base_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_base_url(value, field="api_base")
+
+    @model_validator(mode="after")
+    def _check_ranges(self) -> Anyfast:
+        for name in _REQUEST_SETTINGS:
+            check_setting(name, getattr(self, name))
+        return self
 
     @classmethod
     def class_name(cls) -> str:
@@ -261,7 +301,9 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         specs = [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
         if specs:
             prepared["tools"] = specs
-            prepared["tool_choice"] = resolve_tool_choice(tool_choice, tool_required)
+            prepared["tool_choice"] = tool_choice_to_wire(
+                tool_choice, specs, required=tool_required
+            )
             prepared["parallel_tool_calls"] = allow_parallel_tool_calls
         return prepared
 

@@ -1,7 +1,7 @@
-"""Building one :class:`ChatRequest` from the LLM's settings and a call's options.
+"""One call's :class:`ChatRequest`: LlamaIndex's layers of settings handed to the core.
 
 Precedence: the LLM's fields, then its ``additional_kwargs``, then the call's keyword
-arguments. Nothing here changes the LLM: every call gets its own merged dict.
+arguments, then the call's ``extra_body``. Nothing here changes the LLM.
 """
 
 from __future__ import annotations
@@ -11,46 +11,17 @@ from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage
 
-from anyfast_client import ChatRequest, settle_request
+from anyfast_client import ChatRequest
+from anyfast_client._adapter import Layer, build_chat_request
 
 from ._caller import user_stacklevel
 from ._convert import messages_to_wire
 
-__all__ = ["build_request", "resolve_tool_choice"]
+__all__ = ["CONTROL_KEYWORDS", "build_request"]
 
-# LlamaIndex says max_tokens; the wire says max_completion_tokens.
-_ALIASES = {"max_tokens": "max_completion_tokens"}
-_FIELDS = frozenset(ChatRequest.model_fields) - {"messages", "extra_body"}
-_UNFORCED = ("auto", "none")
-
-
-def resolve_tool_choice(tool_choice: str | dict[str, Any] | None, tool_required: bool) -> Any:
-    """LlamaIndex's tool_choice forms as the wire's; a bare tool name forces that tool."""
-    if tool_choice is None:
-        return "required" if tool_required else None
-    if isinstance(tool_choice, str) and tool_choice not in (*_UNFORCED, "required"):
-        return {"type": "function", "function": {"name": tool_choice}}
-    return tool_choice
-
-
-def _split(options: Mapping[str, Any], *, strict: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Request fields and extra body entries; unknown names are an error when ``strict``."""
-    fields: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    for name, value in options.items():
-        key = _ALIASES.get(name, name)
-        if key in _FIELDS:
-            fields[key] = value
-        elif key == "extra_body":
-            extra.update(value or {})
-        elif strict:
-            raise TypeError(
-                f"Anyfast got an unknown option {name!r}; "
-                "pass fields the API may accept in extra_body={...}"
-            )
-        else:
-            extra[key] = value
-    return fields, extra
+#: Keywords LlamaIndex's tool-calling helpers and agents pass through ``chat``: they
+#: steer the call (and are read by ``_prepare_chat_with_tools``), never sent.
+CONTROL_KEYWORDS = frozenset({"tool_required", "allow_parallel_tool_calls", "verbose"})
 
 
 def build_request(
@@ -60,13 +31,12 @@ def build_request(
     call_kwargs: Mapping[str, Any],
 ) -> ChatRequest:
     """``settings`` are the LLM's own fields (None means unset)."""
-    fields, extra = _split({k: v for k, v in settings.items() if v is not None}, strict=True)
-    more_fields, more_extra = _split(additional_kwargs, strict=False)
-    call_fields, call_extra = _split(call_kwargs, strict=True)
-    fields |= more_fields | call_fields
-    fields = {name: value for name, value in fields.items() if value is not None}
-    wire = messages_to_wire(messages, preserve_thinking=bool(fields.get("preserve_thinking")))
-    request = ChatRequest(messages=wire, extra_body=extra | more_extra | call_extra, **fields)
-    # What the API rejects while thinking (a forced tool, JSON output) gets an answer
-    # with a warning, not a bare 400.
-    return settle_request(request, stacklevel=user_stacklevel())
+    return build_chat_request(
+        lambda preserve: messages_to_wire(messages, preserve_thinking=preserve),
+        [
+            Layer(settings, strict=True, where="Anyfast"),
+            Layer(additional_kwargs),
+            Layer(call_kwargs, strict=True, where="Anyfast call", ignore=CONTROL_KEYWORDS),
+        ],
+        stacklevel=user_stacklevel(),
+    )

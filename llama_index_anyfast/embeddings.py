@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import Field, PrivateAttr, SecretStr
+from pydantic import Field, PrivateAttr, SecretStr, ValidationInfo, field_validator
 
-from anyfast_client import ClientOwner, EmbeddingRequest, LazyClients
+from anyfast_client import DEFAULT_MAX_RETRIES, EmbeddingRequest
+from anyfast_client._adapter import (
+    ClientOwner,
+    LazyClients,
+    check_base_url,
+    refuse_unknown,
+    rename_aliases,
+    resolve_api_key,
+)
 from anyfast_client._batching import (
     DEFAULT_EMBED_BATCH_SIZE,
     DEFAULT_EMBEDDING_MODEL,
     batch_vectors,
     embedding_requests,
 )
-from anyfast_client._config import resolve_api_key
 
 __all__ = ["AnyfastEmbedding"]
+
+# Names users bring from the sibling classes, mapped to this class's fields.
+_ALIASES = {"model": "model_name", "api_base": "base_url"}
 
 
 class AnyfastEmbedding(ClientOwner, BaseEmbedding):
@@ -47,7 +57,7 @@ class AnyfastEmbedding(ClientOwner, BaseEmbedding):
         default=None, description="Overrides the derived embeddings URL."
     )
     timeout: float | None = Field(default=None, gt=0)
-    max_retries: int = Field(default=2, ge=0)
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
     default_headers: dict[str, str] | None = None
     dimensions: int | None = Field(
         default=None, gt=0, description="Shorter vectors; sent only when set."
@@ -58,6 +68,16 @@ class AnyfastEmbedding(ClientOwner, BaseEmbedding):
         **ClientOwner._CLIENT_FIELDS,
         "embeddings_base_url": "embeddings_base_url",
     }
+
+    def __init__(self, **data: Any) -> None:
+        data = rename_aliases(data, _ALIASES, "AnyfastEmbedding")
+        refuse_unknown(data, [*type(self).model_fields, *_ALIASES], "AnyfastEmbedding")
+        super().__init__(**data)
+
+    @field_validator("base_url", "embeddings_base_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else check_base_url(value, field=info.field_name or "")
 
     @classmethod
     def class_name(cls) -> str:

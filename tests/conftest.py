@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from anyfast_client import ClientOwner
+from anyfast_client._adapter import ClientOwner
 from anyfast_client.testing import AnyfastTestServer
 
 

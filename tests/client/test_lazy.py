@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from anyfast_client import AnyfastClient, AsyncAnyfastClient, LazyClients
+from anyfast_client import AnyfastClient, AsyncAnyfastClient
+from anyfast_client._adapter import LazyClients
 
 SETTINGS = {"api_key": "k", "base_url": "http://127.0.0.1:9/v1"}
 made: list[str] = []

@@ -32,6 +32,13 @@ def test_only_set_fields_are_sent_and_thinking_always(make_api: Any) -> None:
     assert api.wire.requests[0].url == "https://www.anyfast.ai/v1/chat/completions"
 
 
+def test_top_p_zero_is_sent_as_given(make_api: Any) -> None:
+    # The API page documents 0 <= top_p <= 1.
+    api = make_api(httpx.Response(200, json=completion_json()))
+    api.chat(request(top_p=0))
+    assert api.wire.bodies()[0]["top_p"] == 0
+
+
 def test_set_fields_stop_as_list_and_budget_kept_while_thinking(make_api: Any) -> None:
     api = make_api(httpx.Response(200, json=completion_json()))
     api.chat(
@@ -90,7 +97,7 @@ def test_headers(make_api: Any) -> None:
         ({"temperature": -0.1}, "temperature"),
         ({"temperature": 2.01}, "temperature"),
         ({"temperature": float("nan")}, "temperature"),
-        ({"top_p": 0}, "top_p"),
+        ({"top_p": -0.01}, "top_p"),
         ({"top_p": 1.1}, "top_p"),
         ({"frequency_penalty": -2.5}, "frequency_penalty"),
         ({"presence_penalty": 2.5}, "presence_penalty"),

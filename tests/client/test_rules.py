@@ -7,16 +7,8 @@ from typing import Any
 
 import pytest
 
-from anyfast_client import (
-    AnyfastWarning,
-    ChatRequest,
-    SystemMessage,
-    TextPart,
-    UserMessage,
-    settle_request,
-    thinking_conflict,
-    warn_if_budget_spent,
-)
+from anyfast_client import AnyfastWarning, ChatRequest, SystemMessage, TextPart, UserMessage
+from anyfast_client._adapter import settle_request, thinking_conflict, warn_if_budget_spent
 
 FORCED = {"type": "function", "function": {"name": "f"}}
 TOOLS = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]

@@ -130,9 +130,13 @@ async def test_call_keywords_beat_model_kwargs_and_extra_body(
     await drive.invoke(model, "hi", seed=3, extra_body={"vendor": "call"})
     sent = anyfast_server.last_request.json
     assert (sent["seed"], sent["top_k"], sent["vendor"]) == (3, 6, "call")
-    await drive.invoke(model.bind(seed=4, top_k=1), "hi")
+    await drive.invoke(model.bind(seed=4, extra_body={"top_k": 1}), "hi")
     sent = anyfast_server.last_request.json
     assert (sent["seed"], sent["top_k"], sent["vendor"]) == (4, 1, "body")
+    sent_so_far = len(anyfast_server.requests)
+    with pytest.raises(TypeError, match=r"'top_k'.*'top_p'.*extra_body=\{'top_k'"):
+        await drive.invoke(model.bind(top_k=1), "hi")
+    assert len(anyfast_server.requests) == sent_so_far
     await drive.invoke(model, "hi")
     sent = anyfast_server.last_request.json
     assert (sent["seed"], sent["top_k"], sent["vendor"]) == (7, 6, "body")

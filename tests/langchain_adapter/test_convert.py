@@ -40,7 +40,7 @@ def _wire(*messages: Any, preserve_thinking: bool = False) -> list[dict[str, Any
         ),
         (
             SystemMessage([{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]),
-            {"role": "system", "content": "ab"},
+            {"role": "system", "content": "a\nb"},  # text blocks join with a newline
         ),
         (
             # v1 output content: reasoning and tool-call blocks are not text.

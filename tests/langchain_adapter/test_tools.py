@@ -12,7 +12,8 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from anyfast_client import AnyfastClient, AsyncAnyfastClient, ChatCompletionChunk, LazyClients
+from anyfast_client import AnyfastClient, AsyncAnyfastClient, ChatCompletionChunk
+from anyfast_client._adapter import LazyClients
 from anyfast_client.testing import AnyfastTestServer, Reply, ToolCall
 from langchain_anyfast import AnyfastWarning, ChatAnyfast
 from langchain_anyfast._convert import ChunkConverter

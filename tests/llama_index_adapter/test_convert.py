@@ -114,8 +114,7 @@ async def test_roles_and_history_on_the_wire(
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Weather?"},
         {
-            "role": "assistant",
-            "content": "",
+            "role": "assistant",  # only tool calls: no content key
             "tool_calls": [
                 {
                     "id": "call_1",

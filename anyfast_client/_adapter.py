@@ -1,0 +1,110 @@
+"""Everything the framework adapters share and users never call: one import for them.
+
+Request settling, conversation helpers, the clients a model owns, where warnings
+point, and the names every model class accepts for the same setting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ._caller import package_folder, user_stacklevel
+from ._config import check_base_url, resolve_api_key
+from ._conversation import (
+    TEXT_SEPARATOR,
+    assistant_message,
+    join_text,
+    settle_tool_call_ids,
+    tool_call,
+    tool_message,
+    user_content,
+)
+from ._lazy import ClientOwner, LazyClients
+from ._request import (
+    ALIASES,
+    REQUEST_FIELDS,
+    Layer,
+    build_chat_request,
+    check_setting,
+    settle_request,
+    thinking_conflict,
+    tool_choice_to_wire,
+    unknown_keyword,
+    warn_if_budget_spent,
+)
+from ._stream import ChunkDecoder, StreamAccumulator, merge_tool_call_delta
+
+__all__ = [
+    "ALIASES",
+    "CONNECTION_ALIASES",
+    "REQUEST_FIELDS",
+    "TEXT_SEPARATOR",
+    "ChunkDecoder",
+    "ClientOwner",
+    "Layer",
+    "LazyClients",
+    "StreamAccumulator",
+    "assistant_message",
+    "build_chat_request",
+    "check_base_url",
+    "check_setting",
+    "join_text",
+    "looks_like_connection_setting",
+    "merge_tool_call_delta",
+    "package_folder",
+    "refuse_unknown",
+    "rename_aliases",
+    "resolve_api_key",
+    "settle_request",
+    "settle_tool_call_ids",
+    "thinking_conflict",
+    "tool_call",
+    "tool_choice_to_wire",
+    "tool_message",
+    "unknown_keyword",
+    "user_content",
+    "user_stacklevel",
+    "warn_if_budget_spent",
+]
+
+#: What users of each framework type for the chat base URL, the model and the key.
+CONNECTION_ALIASES: Mapping[str, str] = {
+    "api_base": "base_url",
+    "openai_api_base": "base_url",
+    "model_name": "model",
+}
+
+# Parts of a keyword that say it configures the connection, not the request body: such a
+# name must never travel in the body to the default host.
+_CONNECTION_WORDS = ("url", "base", "key", "client", "header", "secret", "token", "auth", "proxy")
+
+
+def looks_like_connection_setting(name: str) -> bool:
+    """True for names such as ``api_base``, ``openai_api_key``, ``http_client``, ``headers``."""
+    lowered = name.lower()
+    if lowered.endswith("tokens"):  # max_tokens and its kin are request settings
+        return False
+    return any(word in lowered for word in _CONNECTION_WORDS)
+
+
+def rename_aliases(
+    values: Mapping[str, Any], aliases: Mapping[str, str], owner: str
+) -> dict[str, Any]:
+    """``values`` with every alias under its field's name; giving both is an error."""
+    renamed = dict(values)
+    for alias, field in aliases.items():
+        if alias not in renamed:
+            continue
+        if field in renamed and renamed[field] is not None and renamed[alias] != renamed[field]:
+            raise TypeError(f"{owner} got both {field}= and its alias {alias}=: pass one")
+        renamed[field] = renamed.pop(alias)
+    return renamed
+
+
+def refuse_unknown(values: Iterable[str], valid: Iterable[str], owner: str) -> None:
+    """A ``TypeError`` for the first name that is not a setting of ``owner``."""
+    known = set(valid)
+    for name in values:
+        if name not in known:
+            raise unknown_keyword(name, known, owner)

@@ -1,0 +1,270 @@
+"""What a chat request means, decided once for both adapters.
+
+:func:`build_chat_request` settles one request from ordered layers of settings
+(the model's fields, ``model_kwargs``/``additional_kwargs``, the instance
+``extra_body``, the call's keywords, the call's ``extra_body``: later wins). It
+owns the aliases, the field/body split, ``stop`` and ``tool_choice`` spellings,
+range errors that name the setting the user typed, and the thinking rules:
+upstream refuses a forced tool choice and JSON output while thinking, and JSON
+mode without the word "json" in the prompt, so such a call gets an answer with
+an :class:`AnyfastWarning` saying what changed rather than a bare 400.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import annotated_types
+from pydantic import TypeAdapter, ValidationError
+
+from ._conversation import settle_tool_call_ids
+from ._models import ChatRequest, Message, SystemMessage, TextPart, normalize_stop
+
+__all__ = [
+    "ALIASES",
+    "REQUEST_FIELDS",
+    "AnyfastWarning",
+    "Layer",
+    "build_chat_request",
+    "check_setting",
+    "normalize_stop",
+    "settle_request",
+    "thinking_conflict",
+    "tool_choice_to_wire",
+    "unknown_keyword",
+    "warn_if_budget_spent",
+]
+
+#: Every name a request setting goes by, mapped to the wire's name.
+ALIASES: Mapping[str, str] = {
+    "max_tokens": "max_completion_tokens",
+    "stop_sequences": "stop",
+    "model_name": "model",
+}
+REQUEST_FIELDS = frozenset(ChatRequest.model_fields) - {"messages", "extra_body"}
+
+_UNFORCED_TOOL_CHOICES = (None, "auto", "none")
+_WIRE_TOOL_CHOICES = ("auto", "none", "required")
+_JSON_NOTE = "Respond in JSON."
+BUDGET_SPENT = (
+    "The answer is empty because the token budget (max_tokens) went to thinking: "
+    "raise max_tokens, set a thinking_budget, or turn enable_thinking off."
+)
+
+
+class AnyfastWarning(UserWarning):
+    """Something about a call the user should know, such as thinking turned off for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One source of settings.
+
+    ``strict`` layers (a model's fields, a call's keywords) take request fields only:
+    an unknown name is a ``TypeError``. Other layers (``model_kwargs``, ``extra_body``)
+    send names that are not request fields as they are, at the top of the body.
+    ``ignore`` lists framework keywords that steer the call but are never sent.
+    """
+
+    values: Mapping[str, Any]
+    strict: bool = False
+    where: str = "the call"
+    ignore: Collection[str] = ()
+
+
+def build_chat_request(
+    convert: Callable[[bool], list[Message]], layers: Sequence[Layer], *, stacklevel: int
+) -> ChatRequest:
+    """The request for one call; ``convert(preserve_thinking)`` gives the wire messages."""
+    fields, names, extra = _merge(layers)
+    if "stop" in fields:
+        fields["stop"] = normalize_stop(fields["stop"])
+    if "tool_choice" in fields:
+        fields["tool_choice"] = tool_choice_to_wire(fields["tool_choice"], fields.get("tools"))
+    for key, value in fields.items():
+        check_setting(names[key], value)
+    messages = settle_tool_call_ids(convert(bool(fields.get("preserve_thinking"))))
+    request = ChatRequest(messages=messages, extra_body=extra, **fields)
+    return settle_request(request, stacklevel=stacklevel + 1)
+
+
+def _merge(layers: Sequence[Layer]) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """Request fields (None means unset), the name each was given by, and the extra body."""
+    fields: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    for layer in _expanded(layers):
+        for name, value in layer.values.items():
+            if name in layer.ignore:
+                continue
+            key = ALIASES.get(name, name)
+            if key in REQUEST_FIELDS:
+                fields[key], names[key] = value, name
+                extra.pop(key, None)
+            elif layer.strict:
+                raise unknown_keyword(name, _CALL_NAMES, layer.where, body_hint=True)
+            else:
+                extra[name] = value
+    return {k: v for k, v in fields.items() if v is not None}, names, extra
+
+
+def _expanded(layers: Sequence[Layer]) -> Iterable[Layer]:
+    """A strict layer's ``extra_body`` entry becomes a body layer right after it."""
+    for layer in layers:
+        if not layer.strict or "extra_body" not in layer.values:
+            yield layer
+            continue
+        values = {k: v for k, v in layer.values.items() if k != "extra_body"}
+        yield Layer(values, strict=True, where=layer.where, ignore=layer.ignore)
+        yield Layer(layer.values["extra_body"] or {})
+
+
+_CALL_NAMES = sorted({*REQUEST_FIELDS, *ALIASES, "extra_body"})
+
+
+def unknown_keyword(
+    name: str, valid: Iterable[str], where: str, *, body_hint: bool = False
+) -> TypeError:
+    """``TypeError`` naming an unknown keyword and the closest valid one."""
+    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.6)
+    message = f"{where} got an unknown keyword {name!r}"
+    if close:
+        message += f"; did you mean {close[0]!r}?"
+    if body_hint:
+        message += (
+            f" To send a field the API may accept but this package does not know, "
+            f"pass extra_body={{{name!r}: ...}}."
+        )
+    return TypeError(message)
+
+
+# --------------------------------------------------------------------------- single settings
+
+
+def _checker(key: str) -> TypeAdapter[Any]:
+    info = ChatRequest.model_fields[key]
+    annotation: Any = info.annotation
+    if info.metadata:
+        annotation = Annotated[annotation, *info.metadata]
+    return TypeAdapter(annotation)
+
+
+_CHECKERS = {key: _checker(key) for key in REQUEST_FIELDS}
+
+
+def _range(key: str) -> str:
+    words = {
+        annotated_types.Ge: ">=",
+        annotated_types.Gt: ">",
+        annotated_types.Le: "<=",
+        annotated_types.Lt: "<",
+    }
+    bounds = [
+        f"{sign} {getattr(item, kind.__name__.lower())}"
+        for item in ChatRequest.model_fields[key].metadata
+        for kind, sign in words.items()
+        if isinstance(item, kind)
+    ]
+    return " and ".join(bounds)
+
+
+def check_setting(name: str, value: Any) -> None:
+    """A ``ValueError`` naming the setting as the user typed it, and its range."""
+    key = ALIASES.get(name, name)
+    checker = _CHECKERS.get(key)
+    if checker is None or value is None:
+        return
+    try:
+        checker.validate_python(value)
+    except ValidationError as exc:
+        bounds = _range(key)
+        detail = f"must be {bounds}" if bounds else exc.errors()[0]["msg"].lower()
+        raise ValueError(f"{name}={value!r} is not accepted: {name} {detail}") from None
+
+
+def _forced(name: str) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name}}
+
+
+def tool_choice_to_wire(
+    choice: object, tools: Sequence[Mapping[str, Any]] | None = None, *, required: bool = False
+) -> Any:
+    """Every framework's ``tool_choice`` spelling as the wire's.
+
+    LangChain's ``True`` (the only tool, else any), ``False``, ``"any"``, a tool name;
+    LlamaIndex's ``tool_required`` and tool name; wire strings and dicts pass through.
+    """
+    if choice is None:
+        return "required" if required else None
+    if choice is True:
+        one = tools[0]["function"]["name"] if tools and len(tools) == 1 else None
+        return _forced(one) if one else "required"
+    if choice is False:
+        return "none"
+    if choice == "any":
+        return "required"
+    if isinstance(choice, str) and choice not in _WIRE_TOOL_CHOICES:
+        return _forced(choice)
+    return choice
+
+
+# --------------------------------------------------------------------------- thinking rules
+
+
+def thinking_conflict(request: ChatRequest) -> str | None:
+    """Why thinking must be off for this request, if upstream would reject it."""
+    if not request.enable_thinking:
+        return None
+    if request.tool_choice not in _UNFORCED_TOOL_CHOICES:
+        return f"tool_choice={request.tool_choice!r}"
+    response_format = request.response_format or {}
+    if response_format.get("type", "text") != "text":
+        return f"response_format {response_format.get('type')!r}"
+    return None
+
+
+def settle_request(request: ChatRequest, *, stacklevel: int = 2) -> ChatRequest:
+    """The request the API will accept for what the user asked; the input stays as it was."""
+    conflict = thinking_conflict(request)
+    if conflict is not None:
+        warnings.warn(
+            f"Thinking is turned off for this call: Anyfast does not allow {conflict} "
+            "while thinking.",
+            AnyfastWarning,
+            stacklevel=stacklevel + 1,
+        )
+        request = request.model_copy(update={"enable_thinking": False})
+    if _json_object(request) and not any(_mentions_json(m) for m in request.messages):
+        request = request.model_copy(update={"messages": _with_json_note(request.messages)})
+    return request
+
+
+def warn_if_budget_spent(
+    finish_reason: str | None, *, thinking: bool, answered: bool, stacklevel: int = 2
+) -> None:
+    """``length`` with no answer while thinking: the budget went on reasoning."""
+    if thinking and finish_reason == "length" and not answered:
+        warnings.warn(BUDGET_SPENT, AnyfastWarning, stacklevel=stacklevel + 1)
+
+
+def _json_object(request: ChatRequest) -> bool:
+    return (request.response_format or {}).get("type") == "json_object"
+
+
+def _mentions_json(message: Message) -> bool:
+    content = message.content
+    if isinstance(content, str):
+        return "json" in content.lower()
+    return any(isinstance(p, TextPart) and "json" in p.text.lower() for p in content or ())
+
+
+def _with_json_note(messages: list[Message]) -> list[Message]:
+    """JSON mode needs the word "json" in the prompt: a system line says it."""
+    first = messages[0]
+    if isinstance(first, SystemMessage) and isinstance(first.content, str):
+        return [SystemMessage(content=f"{first.content}\n\n{_JSON_NOTE}"), *messages[1:]]
+    return [SystemMessage(content=_JSON_NOTE), *messages]
