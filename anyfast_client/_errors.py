@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 _BODY_LIMIT = 2000
+_API_KEY_ENV = "ANYFAST_API_KEY"  # _config imports this module: the name is repeated here
 _REQUEST_ID_SUFFIX = re.compile(r"\(request id: ([^)]+)\)\s*$")
 _REQUEST_ID_HEADERS = ("x-request-id", "x-oneapi-request-id", "request-id")
 
@@ -138,7 +139,13 @@ class BadRequestError(APIStatusError):
 
 
 class AuthenticationError(APIStatusError):
-    pass
+    """401: the key was refused or missing."""
+
+    def __str__(self) -> str:
+        return (
+            f"{super().__str__()} (check api_key, or the {_API_KEY_ENV} environment "
+            "variable it defaults to)"
+        )
 
 
 class PermissionDeniedError(APIStatusError):
@@ -266,7 +273,20 @@ def _request_id(message: str, headers: Mapping[str, str]) -> str | None:
 
 
 def transport_error(exc: httpx.TransportError) -> APIConnectionError:
-    """Map an httpx failure to ours; the caller raises it ``from exc``."""
+    """Map an httpx failure to ours, naming the method and URL; the caller raises it
+    ``from exc``. The key travels in a header, so neither the URL nor the text holds it."""
+    where = _where(exc)
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"Request timed out ({type(exc).__name__}): {exc}")
-    return APIConnectionError(f"Connection error ({type(exc).__name__}): {exc}")
+        return APITimeoutError(f"{where} timed out ({type(exc).__name__}): {exc}")
+    return APIConnectionError(f"Connection error on {where} ({type(exc).__name__}): {exc}")
+
+
+def _where(exc: httpx.TransportError) -> str:
+    try:
+        request = exc.request
+    except RuntimeError:  # raised outside a request: nothing to name
+        return "the request"
+    url = request.url
+    # Credentials written into a URL (user:password@host) stay out of the message.
+    shown = url.copy_with(username=None, password=None, query=None, fragment=None)
+    return f"{request.method} {shown}"

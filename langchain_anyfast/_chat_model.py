@@ -142,7 +142,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
 
     model: str = Field(default=DEFAULT_MODEL, alias="model_name")
     enable_thinking: bool = False
-    thinking_budget: int | None = Field(default=None, gt=0)
+    thinking_budget: int | None = None
     preserve_thinking: bool = False
     """Send earlier assistant reasoning back with the history (upstream's flag of that name)."""
     temperature: float | None = None
