@@ -171,5 +171,8 @@ def test_connection_error_is_readable(make_api: Any) -> None:
     api.client.max_retries = 0
     with pytest.raises(APIConnectionError) as info:
         api.chat(request())
-    assert str(info.value) == "Connection error (ConnectError): Name or service not known"
+    assert str(info.value) == (
+        "Connection error on POST https://www.anyfast.ai/v1/chat/completions "
+        "(ConnectError): Name or service not known"
+    )
     assert isinstance(info.value.__cause__, httpx.ConnectError)
