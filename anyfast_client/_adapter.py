@@ -14,6 +14,7 @@ from ._config import check_base_url, resolve_api_key
 from ._conversation import (
     TEXT_SEPARATOR,
     assistant_message,
+    data_url,
     join_text,
     settle_tool_call_ids,
     tool_call,
@@ -23,10 +24,13 @@ from ._conversation import (
 from ._lazy import ClientOwner, LazyClients
 from ._request import (
     ALIASES,
+    MODEL_SETTINGS,
     REQUEST_FIELDS,
     Layer,
     build_chat_request,
+    check_model_settings,
     check_setting,
+    model_settings,
     settle_request,
     thinking_conflict,
     tool_choice_to_wire,
@@ -38,6 +42,7 @@ from ._stream import ChunkDecoder, StreamAccumulator, merge_tool_call_delta
 __all__ = [
     "ALIASES",
     "CONNECTION_ALIASES",
+    "MODEL_SETTINGS",
     "REQUEST_FIELDS",
     "TEXT_SEPARATOR",
     "ChunkDecoder",
@@ -48,10 +53,13 @@ __all__ = [
     "assistant_message",
     "build_chat_request",
     "check_base_url",
+    "check_model_settings",
     "check_setting",
+    "data_url",
     "join_text",
     "looks_like_connection_setting",
     "merge_tool_call_delta",
+    "model_settings",
     "package_folder",
     "refuse_unknown",
     "rename_aliases",

@@ -32,6 +32,7 @@ from ._models import (
 __all__ = [
     "TEXT_SEPARATOR",
     "assistant_message",
+    "data_url",
     "join_text",
     "settle_tool_call_ids",
     "tool_call",
@@ -52,6 +53,11 @@ def user_content(parts: Sequence[ContentPart]) -> str | list[ContentPart]:
     if len(parts) == 1 and isinstance(parts[0], TextPart):
         return parts[0].text
     return list(parts)
+
+
+def data_url(mime_type: str, base64_data: str) -> str:
+    """Inline media, as the API takes it in an ``image_url`` or ``video_url`` part."""
+    return f"data:{mime_type};base64,{base64_data}"
 
 
 def tool_call(call_id: str | None, name: str, arguments: str | Mapping[str, Any]) -> ToolCall:

@@ -26,11 +26,14 @@ from ._models import ChatRequest, Message, SystemMessage, TextPart, normalize_st
 
 __all__ = [
     "ALIASES",
+    "MODEL_SETTINGS",
     "REQUEST_FIELDS",
     "AnyfastWarning",
     "Layer",
     "build_chat_request",
+    "check_model_settings",
     "check_setting",
+    "model_settings",
     "normalize_stop",
     "settle_request",
     "thinking_conflict",
@@ -46,6 +49,18 @@ ALIASES: Mapping[str, str] = {
     "model_name": "model",
 }
 REQUEST_FIELDS = frozenset(ChatRequest.model_fields) - {"messages", "extra_body"}
+#: The request settings both chat model classes hold as fields, under the users' names.
+MODEL_SETTINGS = (
+    "model",
+    "enable_thinking",
+    "thinking_budget",
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "frequency_penalty",
+    "presence_penalty",
+    "stop",
+)
 
 _UNFORCED_TOOL_CHOICES = (None, "auto", "none")
 _WIRE_TOOL_CHOICES = ("auto", "none", "required")
@@ -90,6 +105,20 @@ def build_chat_request(
     messages = settle_tool_call_ids(convert(bool(fields.get("preserve_thinking"))))
     request = ChatRequest(messages=messages, extra_body=extra, **fields)
     return settle_request(request, stacklevel=stacklevel + 1)
+
+
+def model_settings(model: object) -> dict[str, Any]:
+    """A chat model's own layer: its set request fields; ``preserve_thinking`` only when on."""
+    settings = {name: getattr(model, name) for name in MODEL_SETTINGS}
+    if getattr(model, "preserve_thinking", False):
+        settings["preserve_thinking"] = True
+    return {name: value for name, value in settings.items() if value is not None}
+
+
+def check_model_settings(model: object) -> None:
+    """Range errors for a chat model's fields, named as the fields are."""
+    for name in MODEL_SETTINGS:
+        check_setting(name, getattr(model, name))
 
 
 def _merge(layers: Sequence[Layer]) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:

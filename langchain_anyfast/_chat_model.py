@@ -44,8 +44,9 @@ from anyfast_client._adapter import (
     LazyClients,
     build_chat_request,
     check_base_url,
-    check_setting,
+    check_model_settings,
     looks_like_connection_setting,
+    model_settings,
     rename_aliases,
     resolve_api_key,
     tool_choice_to_wire,
@@ -66,18 +67,6 @@ __all__ = ["ChatAnyfast"]
 
 # Call keywords that steer the call but are not request parameters.
 _NOT_SENT = frozenset({"stream", "stream_usage", "ls_structured_output_format"})
-# The fields that are request settings, under the names the user gives them.
-_PARAM_FIELDS = (
-    "model",
-    "enable_thinking",
-    "thinking_budget",
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "frequency_penalty",
-    "presence_penalty",
-    "stop",
-)
 _PROFILES: dict[str, ModelProfile] = {
     "qwen3.6-flash": ModelProfile(
         name="Qwen 3.6 Flash",
@@ -199,8 +188,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
 
     @model_validator(mode="after")
     def _check_ranges(self) -> ChatAnyfast:
-        for name in _PARAM_FIELDS:
-            check_setting(name, getattr(self, name))
+        check_model_settings(self)
         return self
 
     @property
@@ -228,7 +216,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model": self.model, **self._default_fields()}
+        return {"model": self.model, **model_settings(self)}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
@@ -253,12 +241,6 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
 
     # ----------------------------------------------------------------- requests
 
-    def _default_fields(self) -> dict[str, Any]:
-        fields = {name: getattr(self, name) for name in _PARAM_FIELDS}
-        if self.preserve_thinking:
-            fields["preserve_thinking"] = True
-        return {k: v for k, v in fields.items() if v is not None}
-
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
     ) -> ChatRequest:
@@ -268,7 +250,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         return build_chat_request(
             lambda preserve: messages_to_anyfast(messages, preserve_thinking=preserve),
             [
-                Layer(self._default_fields(), strict=True, where="ChatAnyfast"),
+                Layer(model_settings(self), strict=True, where="ChatAnyfast"),
                 Layer(self.model_kwargs),
                 Layer(self.extra_body or {}),
                 Layer(call, strict=True, where="ChatAnyfast call", ignore=_NOT_SENT),

@@ -48,6 +48,7 @@ from anyfast_client import (
 from anyfast_client import ToolCall as WireToolCall
 from anyfast_client._adapter import (
     assistant_message,
+    data_url,
     join_text,
     tool_call,
     tool_message,
@@ -88,8 +89,7 @@ def _media_url(block: Mapping[str, Any], default_mime: str) -> str:
     if isinstance(data, str) and data:
         if block.get("source_type", "base64") == "url":
             return data
-        mime = block.get("mime_type") or default_mime
-        return f"data:{mime};base64,{data}"
+        return data_url(block.get("mime_type") or default_mime, data)
     raise ValueError(
         f"A {block.get('type')!r} block needs a 'url' or 'base64' data; file ids are not "
         "supported by Anyfast."

@@ -43,6 +43,7 @@ from anyfast_client import (
 )
 from anyfast_client._adapter import (
     assistant_message,
+    data_url,
     join_text,
     tool_call,
     tool_message,
@@ -155,8 +156,7 @@ def _image_url(block: ImageBlock) -> str:
         return str(block.url)
     if not block.image_mimetype:
         raise ValueError("Cannot tell the image type: set ImageBlock.image_mimetype")
-    data = block.resolve_image(as_base64=True).read().decode()
-    return f"data:{block.image_mimetype};base64,{data}"
+    return data_url(block.image_mimetype, block.resolve_image(as_base64=True).read().decode())
 
 
 def _video_url(block: VideoBlock) -> str:
@@ -164,8 +164,7 @@ def _video_url(block: VideoBlock) -> str:
         return str(block.url)
     if not block.video_mimetype:
         raise ValueError("Cannot tell the video type: set VideoBlock.video_mimetype")
-    data = block.resolve_video(as_base64=True).read().decode()
-    return f"data:{block.video_mimetype};base64,{data}"
+    return data_url(block.video_mimetype, block.resolve_video(as_base64=True).read().decode())
 
 
 def _tool_message(message: ChatMessage) -> ToolMessage:

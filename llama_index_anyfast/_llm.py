@@ -48,7 +48,8 @@ from anyfast_client._adapter import (
     ClientOwner,
     LazyClients,
     check_base_url,
-    check_setting,
+    check_model_settings,
+    model_settings,
     refuse_unknown,
     rename_aliases,
     resolve_api_key,
@@ -69,18 +70,6 @@ __all__ = ["Anyfast"]
 
 DEFAULT_CONTEXT_WINDOW = 1_000_000
 MAX_OUTPUT_TOKENS = 65_536
-# The LLM's own fields that go on the wire, under the names build_request knows.
-_REQUEST_SETTINGS = (
-    "model",
-    "enable_thinking",
-    "thinking_budget",
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "frequency_penalty",
-    "presence_penalty",
-    "stop",
-)
 # Names LlamaIndex users bring from the sibling classes, mapped to this class's fields.
 _ALIASES = {"model_name": "model", "base_url": "api_base"}
 
@@ -174,8 +163,7 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
 
     @model_validator(mode="after")
     def _check_ranges(self) -> Anyfast:
-        for name in _REQUEST_SETTINGS:
-            check_setting(name, getattr(self, name))
+        check_model_settings(self)
         return self
 
     @classmethod
@@ -195,9 +183,7 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
     # ------------------------------------------------------------------ state
 
     def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
-        settings = {name: getattr(self, name) for name in _REQUEST_SETTINGS}
-        settings["preserve_thinking"] = self.preserve_thinking or None  # sent only when on
-        return build_request(messages, settings, self.additional_kwargs, kwargs)
+        return build_request(messages, model_settings(self), self.additional_kwargs, kwargs)
 
     # ------------------------------------------------------------------ chat
 
