@@ -420,3 +420,39 @@ async def test_framework_control_keywords_are_never_sent(
         "messages": [{"role": "user", "content": "Hi"}],
         "enable_thinking": False,
     }
+
+
+# llama-index's workflow package inspects its own classes through pydantic's old API.
+@pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecatedSince20")
+@pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecatedSince211")
+async def test_a_llama_index_agent_runs_a_tool_round_trip(
+    anyfast_server: AnyfastTestServer, build_model: Callable[..., Any]
+) -> None:
+    # FunctionAgent passes its own keywords (allow_parallel_tool_calls, tool_required...)
+    # through chat: they must steer the call and never be sent or refused.
+    from llama_index.core.agent.workflow import FunctionAgent
+    from llama_index.core.tools import FunctionTool
+
+    from anyfast_client.testing import ToolCall
+
+    def weather(city: str) -> str:
+        """The weather in a city."""
+        return f"3C in {city}"
+
+    agent = FunctionAgent(
+        tools=[FunctionTool.from_defaults(weather)], llm=build_model(Anyfast), verbose=False
+    )
+    anyfast_server.enqueue(
+        Reply(tool_calls=[ToolCall("weather", {"city": "Oslo"}, id="call_7")]),
+        Reply(content="It is 3C in Oslo."),
+    )
+    answer = await agent.run(user_msg="Weather in Oslo?")
+    assert str(answer) == "It is 3C in Oslo."
+    first, second = (r.json for r in anyfast_server.requests)
+    assert first["tools"][0]["function"]["name"] == "weather"
+    assert "allow_parallel_tool_calls" not in first and "tool_required" not in first
+    assert second["messages"][-1] == {
+        "role": "tool",
+        "content": "3C in Oslo",
+        "tool_call_id": "call_7",
+    }
