@@ -121,7 +121,9 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         message.additional_kwargs["reasoning_content"], message.content
 
     Per-call keyword arguments (``stop``, ``enable_thinking``, ``temperature``...)
-    override the fields for that call only. Thinking is turned off, with an
+    override the fields for that call only; an unknown one is a ``TypeError`` (send
+    fields this package does not know with ``extra_body={...}``). Every setting and
+    its aliases: ``docs/settings.md``. Thinking is turned off, with an
     :class:`AnyfastWarning`, for calls that force a tool or ask for JSON output,
     which upstream rejects while thinking. A pickled model carries no API key:
     the unpickled copy reads ``ANYFAST_API_KEY``.

@@ -88,7 +88,9 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
 
     Streams put reasoning pieces in ``additional_kwargs["thinking_delta"]`` and answer
     text in ``delta``; ``message.blocks`` holds a ThinkingBlock, a TextBlock, then any
-    ToolCallBlocks. Usage is in ``additional_kwargs`` (see ``USAGE_KEYS``).
+    ToolCallBlocks. Usage is in ``additional_kwargs`` (see ``USAGE_KEYS``). An unknown
+    keyword, to the constructor or to a call, is a ``TypeError`` naming the closest
+    setting; every setting and its aliases: ``docs/settings.md``.
     """
 
     model: str = Field(
