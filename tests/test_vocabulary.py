@@ -17,6 +17,7 @@ from llama_index.core.base.llms.types import ChatMessage
 
 from anyfast_client import (
     APIConnectionError,
+    APITimeoutError,
     AuthenticationError,
     MissingAPIKeyError,
     NotFoundError,
@@ -316,3 +317,17 @@ def test_your_own_httpx_client_is_never_serialized_or_pickled(
         assert clone.http_client is None and clone.temperature == 0.5
         dumped = str(dumpd(model)) if isinstance(model, ChatAnyfast) else model.to_json()
         assert "http_client" not in dumped and "Client" not in dumped
+
+
+@pytest.mark.parametrize("cls", CHAT_CLASSES)
+def test_a_stream_that_times_out_names_the_method_and_url(
+    anyfast_server: AnyfastTestServer, made: Callable[..., Any], cls: type[Any]
+) -> None:
+    model = made(cls, base_url=anyfast_server.base_url, api_key=anyfast_server.api_key, timeout=0.2)
+    anyfast_server.enqueue(Reply(content="late", delay=1.0))
+    with pytest.raises(APITimeoutError) as caught:
+        if isinstance(model, ChatAnyfast):
+            list(model.stream("hi"))
+        else:
+            list(model.stream_chat([ChatMessage(role="user", content="hi")]))
+    assert f"POST {anyfast_server.base_url}/chat/completions timed out" in str(caught.value)
