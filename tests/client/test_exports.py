@@ -14,3 +14,18 @@ def test_exported_members() -> None:
         and name != "annotations"
     }
     assert public | {"__version__"} == exported
+
+
+def test_adapter_plumbing_is_private() -> None:
+    from anyfast_client import _adapter
+
+    plumbing = {"ClientOwner", "LazyClients", "build_chat_request", "settle_request"}
+    assert plumbing <= set(_adapter.__all__)
+    assert not plumbing & set(anyfast_client.__all__)
+    # Code written when these were exported still imports them.
+    assert anyfast_client.settle_request is _adapter.settle_request
+
+
+def test_what_users_use_is_exported() -> None:
+    users_use = {"AnyfastClient", "ChatRequest", "ChatCompletion", "AuthenticationError"}
+    assert users_use | {"AnyfastWarning", "DEFAULT_BASE_URL"} <= set(anyfast_client.__all__)
