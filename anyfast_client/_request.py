@@ -133,7 +133,6 @@ def _merge(layers: Sequence[Layer]) -> tuple[dict[str, Any], dict[str, str], dic
             key = ALIASES.get(name, name)
             if key in REQUEST_FIELDS:
                 fields[key], names[key] = value, name
-                extra.pop(key, None)
             elif layer.strict:
                 raise unknown_keyword(name, _CALL_NAMES, layer.where, body_hint=True)
             else:
