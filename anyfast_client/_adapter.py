@@ -21,6 +21,7 @@ from ._conversation import (
     tool_message,
     user_content,
 )
+from ._decode import ChunkDecoder
 from ._lazy import ClientOwner, LazyClients
 from ._request import (
     ALIASES,
@@ -37,7 +38,7 @@ from ._request import (
     unknown_keyword,
     warn_if_budget_spent,
 )
-from ._stream import ChunkDecoder, StreamAccumulator, merge_tool_call_delta
+from ._stream import StreamAccumulator, merge_tool_call_delta
 
 __all__ = [
     "ALIASES",

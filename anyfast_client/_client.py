@@ -30,6 +30,7 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from . import _config
+from ._decode import ChunkDecoder, is_event_stream, not_a_stream_error
 from ._errors import (
     AnyfastError,
     APITimeoutError,
@@ -46,7 +47,6 @@ from ._models import (
     EmbeddingResponse,
 )
 from ._retry import parse_retry_after, retry_delay, should_retry_error
-from ._stream import ChunkDecoder, is_event_stream, not_a_stream_error
 from ._version import __version__
 
 __all__ = ["AnyfastClient", "AsyncAnyfastClient", "AsyncStream", "Stream"]
