@@ -30,11 +30,12 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from . import _config
-from ._decode import ChunkDecoder, is_event_stream, not_a_stream_error
+from ._decode import ChunkDecoder
 from ._errors import (
     AnyfastError,
     APITimeoutError,
     StreamInterruptedError,
+    decoding_error,
     event_error,
     status_error,
     transport_error,
@@ -61,6 +62,8 @@ _USER_AGENT = f"anyfast-integrations/{__version__}"
 # An event loop's connection pool and the generator that closes it with that loop.
 _LoopPool = tuple[httpx.AsyncClient, AsyncGenerator[None, None]]
 _LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+# How long a stream's body may go on after [DONE] before its connection is closed.
+_DRAIN_SECONDS = 0.25
 
 
 class _BaseClient:
@@ -218,6 +221,8 @@ def _read(response: httpx.Response) -> httpx.Response:
         response.read()
     except httpx.TransportError as exc:
         raise transport_error(exc) from exc
+    except httpx.DecodingError as exc:
+        raise decoding_error(exc, response.headers) from exc
     finally:
         response.close()
     return response
@@ -228,6 +233,8 @@ async def _aread(response: httpx.Response) -> httpx.Response:
         await response.aread()
     except httpx.TransportError as exc:
         raise transport_error(exc) from exc
+    except httpx.DecodingError as exc:
+        raise decoding_error(exc, response.headers) from exc
     finally:
         await response.aclose()
     return response
@@ -490,6 +497,29 @@ def _drained(decoder: ChunkDecoder, exc: httpx.TransportError) -> None:
         raise exc
 
 
+def _drain(chunks: Iterator[bytes]) -> None:
+    """After [DONE], read on for a moment: a body that ends at once gives its
+    connection back to the pool; a server that keeps sending (pings) is cut off
+    at its next write after the deadline, since a blocking read cannot be cut."""
+    deadline = time.monotonic() + _DRAIN_SECONDS
+    try:
+        for _ in chunks:
+            if time.monotonic() > deadline:
+                return
+    except httpx.HTTPError:
+        return  # the answer is complete; the connection is closed, not reused
+
+
+async def _adrain(chunks: AsyncIterator[bytes]) -> None:
+    """The async :func:`_drain`, with a hard deadline also when nothing arrives."""
+    try:
+        async with asyncio.timeout(_DRAIN_SECONDS):
+            async for _ in chunks:
+                pass
+    except (TimeoutError, httpx.HTTPError):
+        return
+
+
 class _Reader(_ReaderBase):
     def __init__(self, open_response: _Opener, retry_wait: _RetryWait) -> None:
         super().__init__(retry_wait)
@@ -510,14 +540,18 @@ class _Reader(_ReaderBase):
             attempt += 1
 
     def _read(self, response: httpx.Response) -> Iterator[ChatCompletionChunk]:
-        content_type = response.headers.get("content-type")
-        if not is_event_stream(content_type):
-            raise not_a_stream_error(response.read(), content_type)
+        self.decoder.content_type = response.headers.get("content-type")
+        chunks = response.iter_bytes()
         try:
-            for data in response.iter_bytes():
+            for data in chunks:
                 yield from self._on_chunks(data)
+                if self.decoder.done:
+                    _drain(chunks)
+                    break
         except httpx.TransportError as exc:
             _drained(self.decoder, exc)
+        except httpx.DecodingError as exc:
+            raise decoding_error(exc, response.headers) from exc
         yield from self.decoder.iter_close()
 
 
@@ -542,15 +576,19 @@ class _AsyncReader(_ReaderBase):
             attempt += 1
 
     async def _read(self, response: httpx.Response) -> AsyncIterator[ChatCompletionChunk]:
-        content_type = response.headers.get("content-type")
-        if not is_event_stream(content_type):
-            raise not_a_stream_error(await response.aread(), content_type)
+        self.decoder.content_type = response.headers.get("content-type")
+        chunks = response.aiter_bytes()
         try:
-            async for data in response.aiter_bytes():
+            async for data in chunks:
                 for chunk in self._on_chunks(data):
                     yield chunk
+                if self.decoder.done:
+                    await _adrain(chunks)
+                    break
         except httpx.TransportError as exc:
             _drained(self.decoder, exc)
+        except httpx.DecodingError as exc:
+            raise decoding_error(exc, response.headers) from exc
         for chunk in self.decoder.iter_close():
             yield chunk
 

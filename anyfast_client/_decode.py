@@ -20,17 +20,30 @@ from ._stream import StreamAccumulator
 __all__ = ["ChunkDecoder", "is_event_stream", "not_a_stream_error"]
 
 _DONE = "[DONE]"
+_BOM = b"\xef\xbb\xbf"
+# How much of a body without events is kept to report it: the error documents
+# gateways send are small, and the error message quotes at most 2000 characters.
+_HEAD_LIMIT = 64 * 1024
 
 
 class ChunkDecoder:
-    """Bytes of a streamed body in, chunks out; :meth:`close` checks completeness."""
+    """Bytes of a streamed body in, chunks out; :meth:`close` checks completeness.
 
-    __slots__ = ("_sse", "accumulator", "done")
+    ``content_type`` is the response's header: a body labelled JSON or HTML is
+    still read as events if it holds some, and is reported as what it says if
+    it holds none.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_head", "_sse", "accumulator", "content_type", "done")
+
+    def __init__(self, content_type: str | None = None) -> None:
         self._sse = SSEDecoder()
         self.accumulator = StreamAccumulator()
         self.done = False
+        self.content_type = content_type
+        # The start of the body until the first event: a body that holds none
+        # (an error document sent in place of the stream) is reported from it.
+        self._head: bytearray | None = bytearray()
 
     def feed(self, data: bytes) -> list[ChatCompletionChunk]:
         return list(self.iter_feed(data))
@@ -42,14 +55,25 @@ class ChunkDecoder:
     def iter_feed(self, data: bytes) -> Iterator[ChatCompletionChunk]:
         """Like :meth:`feed`, one chunk at a time: an error event raises only after
         the chunks before it in the same read were handed out."""
+        head = self._head
+        if head is not None and len(head) < _HEAD_LIMIT:
+            head += data[: _HEAD_LIMIT - len(head)]
         yield from self._decode(self._sse.feed(data))
 
     def iter_close(self) -> Iterator[ChatCompletionChunk]:
-        yield from self._decode(self._sse.flush())
+        # Nothing is dispatched at the end: an event without its blank line is
+        # unfinished (WHATWG), so only the checks remain.
+        pending = self._sse.flush()
+        if not self.done and pending is not None and pending.strip() == _DONE:
+            self.done = True  # "data: [DONE]" and the connection closed at once
+        if self._head is not None and self._holds_a_document():
+            raise not_a_stream_error(bytes(self._head), self.content_type)
         if not self.done:
-            raise self.interrupted("the connection closed before [DONE]")
+            where = "in the middle of an event" if pending is not None else "before [DONE]"
+            raise self.interrupted(f"the connection closed {where}")
         if not self.accumulator.finished:
             raise self.interrupted("the stream ended without a finish_reason")
+        yield from ()
 
     def interrupted(self, why: str) -> StreamInterruptedError:
         return StreamInterruptedError(
@@ -57,10 +81,22 @@ class ChunkDecoder:
             partial=self.accumulator.result(),
         )
 
+    def _holds_a_document(self) -> bool:
+        """Whether a body without events is a document (JSON, HTML), not a cut stream."""
+        if not is_event_stream(self.content_type):
+            return True
+        start = bytes(self._head or b"").removeprefix(_BOM).lstrip()
+        return start[:1] in (b"{", b"[", b"<")
+
     def _decode(self, events: list[str]) -> Iterator[ChatCompletionChunk]:
-        for data in events:
+        for event in events:
+            self._head = None
             if self.done:
                 return
+            # Lenient: "[DONE] " is [DONE], an empty event is nothing.
+            data = event.strip()
+            if not data:
+                continue
             if data == _DONE:
                 self.done = True
                 return
@@ -79,10 +115,11 @@ def _parse(data: str) -> ChatCompletionChunk:
 
 
 def is_event_stream(content_type: str | None) -> bool:
-    """Whether a 200 answer to a stream request may hold events.
+    """Whether a 200 answer to a stream request is labelled as events.
 
-    Lenient: a missing or unusual type is read as events. Only JSON and HTML,
-    what a gateway or a proxy answers with instead of a stream, are not.
+    Lenient: a missing or unusual type counts as events. Only JSON and HTML,
+    what a gateway or a proxy answers with instead of a stream, do not (their
+    body is still read as events if it holds some).
     """
     media = (content_type or "").partition(";")[0].strip().lower()
     return not (media.endswith("json") or media == "text/html")
@@ -93,7 +130,7 @@ def not_a_stream_error(body: bytes, content_type: str | None) -> AnyfastError:
     text = body.decode("utf-8", "replace")
     try:
         payload: object = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting
         payload = None
     error = payload.get("error") if isinstance(payload, Mapping) else None
     if error:

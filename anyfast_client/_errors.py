@@ -4,8 +4,9 @@
 
     AnyfastError
     ├── MissingAPIKeyError          no key in the argument or ANYFAST_API_KEY (also a ValueError)
-    ├── APIConnectionError          the request did not get a response
-    │   └── APITimeoutError
+    ├── APIConnectionError          the request did not get a readable response
+    │   ├── APITimeoutError
+    │   └── ContentDecodingError    the body does not match its Content-Encoding
     ├── StreamInterruptedError      a stream ended before it was complete; .partial holds what came
     └── APIStatusError              the server answered with an error
         ├── BadRequestError         400, 422
@@ -40,6 +41,7 @@ __all__ = [
     "AnyfastError",
     "AuthenticationError",
     "BadRequestError",
+    "ContentDecodingError",
     "InternalServerError",
     "MissingAPIKeyError",
     "NotFoundError",
@@ -79,6 +81,10 @@ class APIConnectionError(AnyfastError):
 
 class APITimeoutError(APIConnectionError):
     """Connecting, writing or reading took longer than the timeout allows."""
+
+
+class ContentDecodingError(APIConnectionError):
+    """The body could not be decoded as its Content-Encoding header says (gzip, br...)."""
 
 
 class StreamInterruptedError(AnyfastError):
@@ -212,6 +218,12 @@ def _code(value: object) -> str | int | None:
     return value if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
+def _status_number(code: str) -> int | None:
+    # isdigit() alone admits "²" and other digits int() refuses, and int() refuses
+    # strings over 4300 digits: only three ASCII digits can be a status.
+    return int(code) if len(code) == 3 and code.isascii() and code.isdigit() else None
+
+
 def status_error(
     status: int, body: bytes | str, headers: Mapping[str, str] | None = None
 ) -> APIStatusError:
@@ -219,25 +231,27 @@ def status_error(
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     try:
         payload: object = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting
         payload = None
     return _from_error_object(status, _error_object(payload), text, headers or {})
 
 
 def event_error(error: Mapping[str, Any]) -> APIStatusError:
     """Build the matching error from an ``{"error": ...}`` event inside a stream."""
-    code = _code(error.get("code"))
-    status = _event_status(code)
+    status = _event_status(_code(error.get("code")), error.get("type"))
     return _from_error_object(status, error, json.dumps({"error": dict(error)}), {})
 
 
-def _event_status(code: str | int | None) -> int:
-    if isinstance(code, int) and 400 <= code < 600:
-        return code
+def _event_status(code: str | int | None, type_: object = None) -> int:
+    """The status an error event stands for: its code, else its type (OpenAI's
+    ``insufficient_quota`` comes as both), else 500."""
     if isinstance(code, str):
-        if code.isdigit() and 400 <= int(code) < 600:
-            return int(code)
-        return _EVENT_CODE_STATUS.get(code, 500)
+        code = _status_number(code) or code
+    if isinstance(code, int):
+        return code if 400 <= code < 600 else 500
+    for name in (code, type_):
+        if isinstance(name, str) and name in _EVENT_CODE_STATUS:
+            return _EVENT_CODE_STATUS[name]
     return 500
 
 
@@ -290,3 +304,12 @@ def _where(exc: httpx.TransportError) -> str:
     # Credentials written into a URL (user:password@host) stay out of the message.
     shown = url.copy_with(username=None, password=None, query=None, fragment=None)
     return f"{request.method} {shown}"
+
+
+def decoding_error(exc: httpx.DecodingError, headers: Mapping[str, str]) -> ContentDecodingError:
+    """Map a body that does not match its Content-Encoding; the caller raises it ``from exc``."""
+    encoding = headers.get("content-encoding") or "none"
+    return ContentDecodingError(
+        f"The response body is not valid for its Content-Encoding {encoding!r} ({exc}): "
+        "the server or a proxy sent bytes that do not match the header."
+    )

@@ -1,68 +1,112 @@
 """An incremental server-sent-events decoder: bytes in, events out, no I/O.
 
-Lines may end in CR, LF or CRLF, and a network read may split anywhere, even
-between the CR and the LF of one line ending or inside a UTF-8 sequence.
-Only the ``data`` field matters on this wire; comments (``: PING``) and the
-other fields are read and dropped.
+It follows the WHATWG event-stream rules: lines end in CR, LF or CRLF; one
+UTF-8 byte order mark is skipped at the very start of the stream; a line
+starting with a colon is a comment; an event is dispatched by a blank line,
+so an event the stream ends in the middle of is never dispatched (it is
+handed back by :meth:`SSEDecoder.flush` for the caller to report). A network
+read may split anywhere: between the CR and the LF of one line ending, inside
+the byte order mark or inside a UTF-8 sequence. Only the ``data`` field
+matters on this wire; the other fields are read and dropped.
 """
 
 from __future__ import annotations
 
-__all__ = ["SSEDecoder"]
+import re
+
+__all__ = ["LineDecoder", "SSEDecoder"]
+
+_BOM = b"\xef\xbb\xbf"
+# One pass of the regex engine over the read: linear time whatever the line
+# endings (scanning for LF first, then for CR before it, is quadratic on a
+# large read of CR-only lines).
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+class LineDecoder:
+    """Bytes in, whole lines out (without their line endings)."""
+
+    __slots__ = ("_partial", "_skip_lf")
+
+    def __init__(self) -> None:
+        # Only the unfinished last line is kept between reads, so each byte is
+        # scanned once however many reads a long line arrives in.
+        self._partial = bytearray()
+        # A read that ended in CR may have ended in the middle of a CRLF.
+        self._skip_lf = False
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        if not chunk:
+            return []
+        if self._skip_lf and chunk[:1] == b"\n":
+            chunk = chunk[1:]
+        self._skip_lf = chunk[-1:] == b"\r"
+        pieces = _LINE_END.split(chunk) if b"\r" in chunk else chunk.split(b"\n")
+        last = pieces.pop()
+        if pieces and self._partial:
+            self._partial += pieces[0]
+            pieces[0] = bytes(self._partial)
+            self._partial.clear()
+        self._partial += last
+        return pieces
+
+    def flush(self) -> bytes | None:
+        """End of input: the last line if it had no line ending, else None."""
+        if not self._partial:
+            return None
+        line = bytes(self._partial)
+        self._partial.clear()
+        return line
 
 
 class SSEDecoder:
     """Feed bytes with :meth:`feed`; it returns the ``data`` of each finished event."""
 
-    __slots__ = ("_buffer", "_data", "_scanned", "_skip_lf")
+    __slots__ = ("_data", "_head", "_lines")
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
+        self._lines = LineDecoder()
         self._data: list[bytes] = []
-        # A CR that ended the previous read may be the first half of a CRLF.
-        self._skip_lf = False
-        # How many buffered bytes are known to hold no line ending: one long
-        # line arriving in many small reads is scanned once, not once a read.
-        self._scanned = 0
+        # The first bytes, until they show whether the stream starts with a BOM;
+        # None once that is settled.
+        self._head: bytes | None = b""
 
     def feed(self, chunk: bytes) -> list[str]:
-        if not chunk:
-            return []
-        if self._skip_lf and chunk[:1] == b"\n":
-            chunk = chunk[1:]
-        self._skip_lf = False
-        buffer = self._buffer
-        buffer += chunk
+        if self._head is not None:
+            chunk = self._skip_bom(chunk)
         events: list[str] = []
-        start = 0
-        end = len(buffer)
-        scan = self._scanned
-        while start < end:
-            line_end, next_start = _next_line(buffer, scan, end)
-            if line_end < 0:
-                break
-            if next_start == end and buffer[line_end] == 0x0D:
-                self._skip_lf = True
-            self._line(bytes(buffer[start:line_end]), events)
-            start = scan = next_start
-        del buffer[:start]
-        self._scanned = len(buffer)
+        for line in self._lines.feed(chunk):
+            self._line(line, events)
         return events
 
-    def flush(self) -> list[str]:
-        """Finish at end of input: a last event without its blank line still counts."""
-        events: list[str] = []
-        if self._buffer:
-            self._line(bytes(self._buffer), events)
-            self._buffer.clear()
-            self._scanned = 0
-        self._line(b"", events)
-        return events
+    def flush(self) -> str | None:
+        """End of input: the data of an event cut off before its blank line, or None.
+
+        An unfinished event is not dispatched (WHATWG); what it held so far is
+        returned so that the caller can tell a cut stream from a finished one.
+        """
+        last = self._lines.flush()
+        if last:
+            self._line(last, [])
+        self._head = None
+        if not self._data:
+            return None
+        pending = _join(self._data)
+        self._data = []
+        return pending
+
+    def _skip_bom(self, chunk: bytes) -> bytes:
+        head = (self._head or b"") + chunk
+        if len(head) < len(_BOM) and _BOM.startswith(head):
+            self._head = head  # maybe a BOM, split across reads
+            return b""
+        self._head = None
+        return head[len(_BOM) :] if head.startswith(_BOM) else head
 
     def _line(self, line: bytes, events: list[str]) -> None:
         if not line:
             if self._data:
-                events.append(b"\n".join(self._data).decode("utf-8", "replace"))
+                events.append(_join(self._data))
                 self._data = []
             return
         if line.startswith(b"data"):
@@ -71,12 +115,6 @@ class SSEDecoder:
                 self._data.append(value[1:] if value[:1] == b" " else value)
 
 
-def _next_line(buffer: bytearray, start: int, end: int) -> tuple[int, int]:
-    """Where the first line ending at or after ``start`` is, and where the next line starts."""
-    lf = buffer.find(b"\n", start, end)
-    cr = buffer.find(b"\r", start, lf if lf >= 0 else end)
-    if cr < 0:
-        return (lf, lf + 1) if lf >= 0 else (-1, -1)
-    if cr + 1 == lf:
-        return cr, lf + 1
-    return cr, cr + 1
+def _join(data: list[bytes]) -> str:
+    # Invalid UTF-8 becomes U+FFFD, as the WHATWG decoder does, never an error.
+    return b"\n".join(data).decode("utf-8", "replace")
