@@ -127,7 +127,7 @@ def is_event_stream(content_type: str | None) -> bool:
 
 def not_a_stream_error(body: bytes, content_type: str | None) -> AnyfastError:
     """The error a JSON or HTML body stands for, when a stream was asked for."""
-    text = body.decode("utf-8", "replace")
+    text = body.decode("utf-8-sig", "replace")
     try:
         payload: object = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: hostile nesting

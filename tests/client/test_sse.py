@@ -3,13 +3,39 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
+import httpx
 import pytest
 
+from anyfast_client import (
+    AnyfastError,
+    BadRequestError,
+    ContentDecodingError,
+    InternalServerError,
+    PermissionDeniedError,
+    StreamInterruptedError,
+)
 from anyfast_client._sse import SSEDecoder
 
-from .conftest import fixture_bytes
+from .conftest import (
+    DONE,
+    Api,
+    BodyStream,
+    RawServer,
+    chunk,
+    completion_json,
+    event,
+    fixture_bytes,
+    hold_open,
+    request,
+    send_sse,
+    sse_response,
+)
 
 ENDINGS = {"LF": b"\n", "CR": b"\r", "CRLF": b"\r\n"}
 BOM = b"\xef\xbb\xbf"
@@ -24,6 +50,10 @@ def decode_with_pending(*pieces: bytes) -> tuple[list[str], str | None]:
     decoder = SSEDecoder()
     events = [e for piece in pieces for e in decoder.feed(piece)]
     return events, decoder.flush()
+
+
+def pieces(data: bytes, size: int) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
 
 
 def with_ending(data: bytes, ending: bytes) -> bytes:
@@ -144,3 +174,174 @@ def test_cr_only_line_endings_decode_in_linear_work() -> None:
     body_lf = event * (2_000_000 // len(event))
     body_cr = body_lf.replace(b"\n", b"\r")
     assert _best_time(body_cr) < 3 * _best_time(body_lf)
+
+
+# --------------------------------------------------------------------------- through the client
+
+
+def test_a_body_ending_in_the_middle_of_an_event_is_a_cut_stream(make_api: Any) -> None:
+    cut = b'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"del'
+    api = make_api(sse_response(chunk({"content": "Hel"}), cut), max_retries=0)
+    with pytest.raises(StreamInterruptedError, match="in the middle of an event") as info:
+        api.stream(request())
+    assert info.value.partial.choices[0].message.content == "Hel"
+
+
+def test_done_without_its_blank_line_ends_the_stream(make_api: Any) -> None:
+    api = make_api(sse_response(chunk({"content": "ok"}, "stop"), b"data: [DONE]"))
+    assert api.stream(request()).completion.choices[0].message.content == "ok"
+
+
+def test_empty_events_and_done_with_spaces_are_read_leniently(make_api: Any) -> None:
+    body = (
+        chunk({"content": "a"}) + b"data:\n\ndata: \n\n" + chunk({}, "stop") + b"data: [DONE] \n\n"
+    )
+    api = make_api(sse_response(body))
+    assert api.stream(request()).completion.choices[0].message.content == "a"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/html; charset=utf-8"])
+def test_a_stream_labelled_json_or_html_is_still_read(make_api: Any, content_type: str) -> None:
+    body = BodyStream([chunk({"content": "ok"}, "stop"), DONE])
+    api = make_api(httpx.Response(200, headers={"content-type": content_type}, stream=body))
+    assert api.stream(request()).completion.choices[0].message.content == "ok"
+
+
+QUOTA = {
+    "message": "insufficient quota",
+    "type": "insufficient_quota",
+    "param": None,
+    "code": "insufficient_quota",
+}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({"error": QUOTA}).encode(),
+        BOM + json.dumps({"error": {**QUOTA, "code": None}}, indent=2).encode() + b"\n",
+    ],
+    ids=["one-line", "pretty-printed-type-only"],
+)
+def test_a_bare_json_error_sent_as_an_event_stream_is_that_error(
+    make_api: Any, sleeps: list[float], body: bytes
+) -> None:
+    api = make_api(sse_response(*pieces(body, 7)))
+    with pytest.raises(PermissionDeniedError, match="insufficient quota") as info:
+        api.stream(request())
+    assert info.value.type == "insufficient_quota"
+    assert len(api.wire.requests) == 1 and sleeps == []
+
+
+def test_a_stream_of_nothing_but_pings_is_still_a_cut_stream(make_api: Any) -> None:
+    api = make_api(sse_response(b": PING\n\n", b"event: x\n"), max_retries=0)
+    with pytest.raises(StreamInterruptedError, match="before \\[DONE\\]"):
+        api.stream(request())
+
+
+def pinging_forever(hung_up: threading.Event) -> Callable[[socket.socket], None]:
+    """After [DONE], a comment every 20 ms until the client hangs up."""
+
+    def then(conn: socket.socket) -> None:
+        ping = b": PING\n\n"
+        try:
+            while True:
+                conn.sendall(b"%x\r\n%s\r\n" % (len(ping), ping))
+                time.sleep(0.02)
+        except OSError:
+            hung_up.set()
+
+    return then
+
+
+@pytest.mark.timeout(20)
+def test_done_ends_the_call_while_the_server_keeps_pinging(
+    mode: str, raw_server: RawServer
+) -> None:
+    hung_up = threading.Event()
+    events = [chunk({"content": "a"}), chunk({}, "stop"), DONE]
+    raw_server.scripts.append(send_sse(*events, then=pinging_forever(hung_up)))
+    api = Api(mode, base_url=raw_server.base_url, timeout=30)
+    assert api.stream(request()).completion.choices[0].message.content == "a"
+    assert hung_up.wait(5)
+
+
+@pytest.mark.timeout(20)
+def test_done_ends_the_async_call_while_the_server_says_nothing(raw_server: RawServer) -> None:
+    events = [chunk({"content": "a"}), chunk({}, "stop"), DONE]
+    raw_server.scripts.append(send_sse(*events, then=hold_open))
+    api = Api("async", base_url=raw_server.base_url, timeout=30)
+    assert api.stream(request()).completion.choices[0].message.content == "a"
+    assert raw_server.closed_by_client.wait(5)
+
+
+@pytest.mark.timeout(20)
+def test_done_then_silence_ends_a_sync_call_at_the_read_timeout(raw_server: RawServer) -> None:
+    # A blocking read cannot be cut short: the complete answer comes back when
+    # the read times out, not an error.
+    events = [chunk({"content": "a"}), chunk({}, "stop"), DONE]
+    raw_server.scripts.append(send_sse(*events, then=hold_open))
+    api = Api("sync", base_url=raw_server.base_url, timeout=0.5)
+    assert api.stream(request()).completion.choices[0].message.content == "a"
+
+
+def gzip_lie(content_type: str, body: bytes) -> httpx.Response:
+    headers = {"content-type": content_type, "content-encoding": "gzip"}
+    return httpx.Response(200, headers=headers, stream=BodyStream([body]))
+
+
+def test_a_body_that_does_not_match_its_content_encoding_is_named(
+    make_api: Any, sleeps: list[float]
+) -> None:
+    api = make_api(
+        gzip_lie("application/json", json.dumps(completion_json()).encode()),
+        gzip_lie("text/event-stream", chunk({"content": "a"}, "stop") + DONE),
+    )
+    with pytest.raises(ContentDecodingError, match="Content-Encoding 'gzip'") as info:
+        api.chat(request())
+    assert isinstance(info.value.__cause__, httpx.DecodingError)
+    with pytest.raises(ContentDecodingError, match="Content-Encoding 'gzip'"):
+        api.stream(request())
+    assert len(api.wire.requests) == 2 and sleeps == []
+
+
+def test_an_error_status_whose_body_does_not_match_its_encoding(make_api: Any) -> None:
+    headers = {"content-encoding": "deflate"}
+    bad = httpx.Response(400, headers=headers, stream=BodyStream([b"plain text"]))
+    api = make_api(bad)
+    with pytest.raises(ContentDecodingError, match="'deflate'"):
+        api.chat(request())
+
+
+# --------------------------------------------------------------------------- hostile
+
+
+@pytest.mark.parametrize("code", ["²", "४२९", "4" * 5000, "1e3", 1_000_000])
+def test_an_error_code_that_is_not_a_status_is_kept_as_a_code(make_api: Any, code: Any) -> None:
+    error = event({"error": {"message": "odd", "code": code}})
+    api = make_api(sse_response(error), max_retries=0)
+    with pytest.raises(InternalServerError, match="odd") as info:
+        api.stream(request())
+    assert info.value.code == code and info.value.status_code == 500
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+def test_json_nested_100k_deep_is_a_clear_error_everywhere(make_api: Any) -> None:
+    deep_chunk = b'data: {"id":"c1","choices":[{"index":0,"delta":{"content":' + DEEP + b"}}]}\n\n"
+    api = make_api(
+        httpx.Response(200, content=b'{"id":"r1","choices":' + DEEP + b"}"),
+        sse_response(deep_chunk),
+        sse_response(DEEP),
+        httpx.Response(400, content=DEEP),
+        max_retries=0,
+    )
+    with pytest.raises(AnyfastError, match="not a ChatCompletion"):
+        api.chat(request())
+    with pytest.raises(AnyfastError, match="Malformed stream event"):
+        api.stream(request())
+    with pytest.raises(AnyfastError, match="Asked for an event stream"):
+        api.stream(request())
+    with pytest.raises(BadRequestError, match="Bad Request"):
+        api.chat(request())
