@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from anyfast_client import ChunkDecoder
+from anyfast_client._decode import ChunkDecoder
 from anyfast_client._sse import LineDecoder, SSEDecoder
 
 BOM = "\ufeff"

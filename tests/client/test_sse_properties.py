@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anyfast_client import AnyfastClient, AnyfastError, ChatRequest, ChunkDecoder, UserMessage
+from anyfast_client import AnyfastClient, AnyfastError, ChatRequest, UserMessage
+from anyfast_client._decode import ChunkDecoder
 from anyfast_client._sse import SSEDecoder
 
 BOM = b"\xef\xbb\xbf"
