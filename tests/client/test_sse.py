@@ -167,13 +167,14 @@ def _best_time(body: bytes) -> float:
 
 def test_cr_only_line_endings_decode_in_linear_work() -> None:
     # 2 MB in one read. Scanning for LF and then for a CR before it re-reads the
-    # rest of the buffer for every CR-ended line: 10x slower than LF at 1.6 MB
-    # and growing with the size. A ratio to the same body with LF endings is
-    # robust to a slow machine; linear work keeps it near 1.
+    # rest of the buffer for every CR-ended line: 13x the time of LF endings at
+    # 2 MB, and growing with the size. Linear work keeps the ratio under 2 (the
+    # regex split for CR costs a little more than bytes.split for LF); a ratio
+    # to the same body with LF endings, best of three, holds on a slow machine.
     event = b'data: {"choices":[{"index":0,"delta":{"content":"hello"}}]}\n\n'
     body_lf = event * (2_000_000 // len(event))
     body_cr = body_lf.replace(b"\n", b"\r")
-    assert _best_time(body_cr) < 3 * _best_time(body_lf)
+    assert _best_time(body_cr) < 4 * _best_time(body_lf)
 
 
 # --------------------------------------------------------------------------- through the client
