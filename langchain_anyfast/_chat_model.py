@@ -56,12 +56,9 @@ from anyfast_client._models import normalize_stop
 
 from . import _blocks  # noqa: F401  (registers the "anyfast" content-block translator)
 from ._caller import user_stacklevel
-from ._convert import (
-    ChunkConverter,
-    completion_to_chat_result,
-    messages_to_anyfast,
-)
+from ._convert import messages_to_anyfast
 from ._errors import langchain_errors
+from ._response import ChunkConverter, completion_to_chat_result
 
 __all__ = ["ChatAnyfast"]
 

@@ -59,8 +59,8 @@ from anyfast_client._adapter import (
 from anyfast_client._models import normalize_stop
 
 from ._caller import user_stacklevel
-from ._convert import completion_to_chat_response
 from ._request import build_request
+from ._response import completion_to_chat_response
 from ._stream import ChatStreamConverter
 
 if TYPE_CHECKING:

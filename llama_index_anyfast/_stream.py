@@ -33,7 +33,7 @@ from anyfast_client import (
 )
 
 from ._caller import user_stacklevel
-from ._convert import reasoning_tokens, tool_call_dicts, tool_kwargs, usage_to_kwargs
+from ._response import reasoning_tokens, tool_call_dicts, tool_kwargs, usage_to_kwargs
 
 __all__ = ["ChatStreamConverter"]
 

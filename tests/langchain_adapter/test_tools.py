@@ -16,7 +16,7 @@ from anyfast_client import AnyfastClient, AsyncAnyfastClient, ChatCompletionChun
 from anyfast_client._adapter import LazyClients
 from anyfast_client.testing import AnyfastTestServer, Reply, ToolCall
 from langchain_anyfast import AnyfastWarning, ChatAnyfast
-from langchain_anyfast._convert import ChunkConverter
+from langchain_anyfast._response import ChunkConverter
 
 from ._support import Driver, aggregate
 from .conftest import REPO, MakeModel
