@@ -2,7 +2,8 @@
 
 :class:`ChatCompletion` -> :func:`completion_to_chat_result` -> ``ChatResult``;
 :class:`ChatCompletionChunk` -> :class:`ChunkConverter` -> ``AIMessageChunk``.
-Nothing here does I/O or knows about the client.
+What the response means (which choice answers, the usage counts, tool arguments)
+comes from ``anyfast_client._response``. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -20,11 +20,18 @@ from langchain_core.messages import (
     UsageMetadata,
 )
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails
-from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from anyfast_client import ChatCompletion, ChatCompletionChunk, ToolCallDelta, Usage
+from anyfast_client import ChatCompletion, ChatCompletionChunk, Choice, StreamAccumulator, Usage
 from anyfast_client import ToolCall as WireToolCall
+from anyfast_client._response import (
+    cached_tokens,
+    modality_counts,
+    parse_tool_arguments,
+    reasoning_tokens,
+    require_choices,
+    total_tokens,
+)
 
 __all__ = [
     "MODALITY_TOKENS_KEY",
@@ -38,9 +45,8 @@ PROVIDER = "anyfast"
 # Where the per-modality prompt counts go: they overlap cached_tokens, so they are
 # not input_token_details (whose parts must not add up to more than input_tokens).
 MODALITY_TOKENS_KEY = "input_tokens_by_modality"
-
-
-# --------------------------------------------------------------------------- responses
+# The streamed choice that answers, as in a whole completion.
+_ANSWER = 0
 
 
 def usage_to_metadata(usage: Usage) -> UsageMetadata:
@@ -48,47 +54,46 @@ def usage_to_metadata(usage: Usage) -> UsageMetadata:
     metadata = UsageMetadata(
         input_tokens=usage.prompt_tokens,
         output_tokens=usage.completion_tokens,
-        total_tokens=usage.total_tokens or usage.prompt_tokens + usage.completion_tokens,
+        total_tokens=total_tokens(usage),
     )
-    prompt = usage.prompt_tokens_details
-    if prompt is not None and prompt.cached_tokens is not None:
-        metadata["input_token_details"] = InputTokenDetails(cache_read=prompt.cached_tokens)
-    completion = usage.completion_tokens_details
-    if completion is not None and completion.reasoning_tokens is not None:
-        metadata["output_token_details"] = OutputTokenDetails(reasoning=completion.reasoning_tokens)
+    cached = cached_tokens(usage)
+    if cached is not None:
+        metadata["input_token_details"] = InputTokenDetails(cache_read=cached)
+    reasoning = reasoning_tokens(usage)
+    if reasoning is not None:
+        metadata["output_token_details"] = OutputTokenDetails(reasoning=reasoning)
     return metadata
 
 
 def _usage_metadata(usage: Usage) -> dict[str, Any]:
     """The raw usage and the per-modality prompt counts, for ``response_metadata``."""
     result: dict[str, Any] = {"token_usage": usage.model_dump(exclude_none=True)}
-    prompt = usage.prompt_tokens_details
-    if prompt is not None:
-        counts = {
-            "text": prompt.text_tokens,
-            "image": prompt.image_tokens,
-            "video": prompt.video_tokens,
-        }
-        result[MODALITY_TOKENS_KEY] = {k: v for k, v in counts.items() if v is not None}
+    if usage.prompt_tokens_details is not None:
+        result[MODALITY_TOKENS_KEY] = modality_counts(usage)
     return result
 
 
 def _parse_tool_calls(
     raw: Sequence[WireToolCall],
 ) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+    """Calls whose arguments are a JSON object, and the others with the reason."""
     calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
     for call in raw:
-        as_dict = call.model_dump()
-        try:
-            parsed = parse_tool_call(as_dict, return_id=True)
-        except OutputParserException as exc:
-            invalid.append(make_invalid_tool_call(as_dict, str(exc)))
-        else:
-            if parsed is not None:
-                calls.append(
-                    ToolCall(name=parsed["name"], args=parsed["args"], id=parsed.get("id"))
+        function = call.function
+        args, error = parse_tool_arguments(function.arguments)
+        if args is None:
+            invalid.append(
+                InvalidToolCall(
+                    type="invalid_tool_call",
+                    name=function.name,
+                    args=function.arguments,
+                    id=call.id or None,
+                    error=error,
                 )
+            )
+        else:
+            calls.append(ToolCall(name=function.name, args=args, id=call.id or None))
     return calls, invalid
 
 
@@ -101,101 +106,116 @@ def _base_metadata(completion: ChatCompletion | ChatCompletionChunk) -> dict[str
     }
 
 
+def _generation(choice: Choice, usage: Usage | None, metadata: dict[str, Any]) -> ChatGeneration:
+    message = choice.message
+    calls, invalid = _parse_tool_calls(message.tool_calls or ())
+    extra = {"reasoning_content": message.reasoning_content} if message.reasoning_content else {}
+    ai = AIMessage(
+        content=message.content or "",
+        additional_kwargs=extra,
+        tool_calls=calls,
+        invalid_tool_calls=invalid,
+        usage_metadata=usage_to_metadata(usage) if usage is not None else None,
+        response_metadata={**metadata, "finish_reason": choice.finish_reason},
+    )
+    return ChatGeneration(message=ai, generation_info={"finish_reason": choice.finish_reason})
+
+
 def completion_to_chat_result(completion: ChatCompletion) -> ChatResult:
-    """A whole completion to a ``ChatResult``, one generation per choice."""
-    metadata = _base_metadata(completion)
+    """A whole completion to a ``ChatResult``, one generation per choice in index order.
+
+    LangChain answers with the first generation: the choice with the lowest index.
+    """
+    metadata = _base_metadata(require_choices(completion))
     usage = completion.usage
     if usage is not None:
         metadata.update(_usage_metadata(usage))
-    generations = []
-    for choice in completion.choices:
-        message = choice.message
-        calls, invalid = _parse_tool_calls(message.tool_calls or ())
-        extra = (
-            {"reasoning_content": message.reasoning_content} if message.reasoning_content else {}
-        )
-        ai = AIMessage(
-            content=message.content or "",
-            additional_kwargs=extra,
-            tool_calls=calls,
-            invalid_tool_calls=invalid,
-            usage_metadata=usage_to_metadata(usage) if usage is not None else None,
-            response_metadata={**metadata, "finish_reason": choice.finish_reason},
-        )
-        info = {"finish_reason": choice.finish_reason}
-        generations.append(ChatGeneration(message=ai, generation_info=info))
+    choices = sorted(completion.choices, key=lambda choice: choice.index)
+    generations = [_generation(choice, usage, metadata) for choice in choices]
     llm_output = {"model_name": completion.model, "id": completion.id}
     return ChatResult(generations=generations, llm_output=llm_output)
 
 
 class ChunkConverter:
-    """Streamed wire chunks to ``AIMessageChunk`` objects, one per non-empty chunk.
+    """Streamed wire chunks to ``AIMessageChunk`` objects for the choice with index 0.
 
-    Keeps the little state a stream needs: Qwen repeats a call's id and name in
-    later deltas, and only the first of each may reach LangChain (which would
-    otherwise concatenate the names when it merges chunks).
+    The chunks go through the core's :class:`StreamAccumulator`, and each message
+    chunk carries what that chunk added to the answer: text, reasoning, and for
+    tool calls the new part of the id, name and arguments, indexed by the call's
+    place in the answer (so calls that reuse a wire index, or have none, stay
+    apart). LangChain sums and concatenates metadata when it adds chunks up, so
+    usage, the finish reason and the model come once, in :meth:`final`.
     """
 
-    __slots__ = ("_ided", "_named", "finish_reason", "saw_content", "stream_usage")
+    __slots__ = ("accumulator", "stream_usage")
 
     def __init__(self, *, stream_usage: bool = True) -> None:
         self.stream_usage = stream_usage
-        self._named: set[int] = set()
-        self._ided: set[int] = set()
-        self.saw_content = False
-        self.finish_reason: str | None = None
+        self.accumulator = StreamAccumulator()
+
+    @property
+    def finish_reason(self) -> str | None:
+        state = self.accumulator.choice(_ANSWER)
+        return state.finish_reason if state is not None else None
 
     def convert(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
-        """The message chunk for one wire chunk, or None when it carries nothing."""
+        """The message chunk for one wire chunk, or None when it adds nothing to the answer."""
+        before = self._call_sizes()
+        self.accumulator.add(chunk)
+        deltas = [choice.delta for choice in chunk.choices if choice.index == _ANSWER]
         fields: dict[str, Any] = {}
-        if chunk.choices:
-            self._choice_fields(chunk, fields)
-        if chunk.usage is not None and self.stream_usage:
-            fields["usage_metadata"] = usage_to_metadata(chunk.usage)
-            fields["response_metadata"] = {
-                **fields.get("response_metadata", {}),
-                **_usage_metadata(chunk.usage),
-                "model_provider": PROVIDER,
-            }
-        if not fields:
+        text = "".join(delta.content or "" for delta in deltas)
+        reasoning = "".join(delta.reasoning_content or "" for delta in deltas)
+        if reasoning:
+            fields["additional_kwargs"] = {"reasoning_content": reasoning}
+        calls = self._call_chunks(before)
+        if calls:
+            fields["tool_call_chunks"] = calls
+        if not (text or fields):
             return None
-        fields.setdefault("content", "")
-        return AIMessageChunk(**fields)
-
-    def _choice_fields(self, chunk: ChatCompletionChunk, fields: dict[str, Any]) -> None:
-        choice = chunk.choices[0]
-        delta = choice.delta
-        if delta.content:
-            fields["content"] = delta.content
-            self.saw_content = True
-        if delta.reasoning_content:
-            fields["additional_kwargs"] = {"reasoning_content": delta.reasoning_content}
-        if delta.tool_calls:
-            fields["tool_call_chunks"] = [self._tool_chunk(d) for d in delta.tool_calls]
-            self.saw_content = True
-        if choice.finish_reason is not None:
-            self.finish_reason = choice.finish_reason
-            fields["response_metadata"] = {
-                **_base_metadata(chunk),
-                "finish_reason": choice.finish_reason,
-            }
-        elif fields:
-            fields["response_metadata"] = {"model_provider": PROVIDER}
-
-    def _tool_chunk(self, delta: ToolCallDelta) -> ToolCallChunk:
-        index = delta.index
-        function = delta.function
-        return ToolCallChunk(
-            name=_first(self._named, index, function.name if function is not None else None),
-            args=(function.arguments if function is not None else None) or "",
-            id=_first(self._ided, index, delta.id),
-            index=index,
+        return AIMessageChunk(
+            content=text, response_metadata={"model_provider": PROVIDER}, **fields
         )
 
+    def final(self) -> AIMessageChunk:
+        """The last chunk: finish reason, model, id and (if asked for) usage, once."""
+        acc = self.accumulator
+        metadata: dict[str, Any] = {
+            "model_name": acc.model,
+            "model_provider": PROVIDER,
+            "id": acc.id,
+            "created": acc.created,
+            "finish_reason": self.finish_reason,
+        }
+        usage = acc.usage if self.stream_usage else None
+        if usage is None:
+            return AIMessageChunk(content="", response_metadata=metadata)
+        metadata.update(_usage_metadata(usage))
+        return AIMessageChunk(
+            content="", response_metadata=metadata, usage_metadata=usage_to_metadata(usage)
+        )
 
-def _first(seen: set[int], index: int, value: str | None) -> str | None:
-    """``value`` the first time call ``index`` has one; None for every repeat."""
-    if not value or index in seen:
-        return None
-    seen.add(index)
-    return value
+    def _call_sizes(self) -> list[tuple[int, int, int]]:
+        state = self.accumulator.choice(_ANSWER)
+        calls = state.tool_calls if state is not None else []
+        return [(len(c.id), len(c.function.name), len(c.function.arguments)) for c in calls]
+
+    def _call_chunks(self, before: list[tuple[int, int, int]]) -> list[ToolCallChunk]:
+        state = self.accumulator.choice(_ANSWER)
+        if state is None:
+            return []
+        chunks: list[ToolCallChunk] = []
+        for position, call in enumerate(state.tool_calls):
+            ids, names, args = before[position] if position < len(before) else (0, 0, 0)
+            sizes = (len(call.id), len(call.function.name), len(call.function.arguments))
+            if sizes == (ids, names, args) and position < len(before):
+                continue
+            chunks.append(
+                ToolCallChunk(
+                    id=call.id[ids:] or None,
+                    name=call.function.name[names:] or None,
+                    args=call.function.arguments[args:],
+                    index=position,
+                )
+            )
+        return chunks

@@ -54,9 +54,9 @@ from anyfast_client._adapter import (
     rename_aliases,
     resolve_api_key,
     tool_choice_to_wire,
-    warn_if_budget_spent,
 )
 from anyfast_client._models import normalize_stop
+from anyfast_client._response import warn_if_budget_spent_in
 
 from ._caller import user_stacklevel
 from ._request import build_request
@@ -209,18 +209,18 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         request = self._request(messages, kwargs)
-        return _to_response(self._sync_client().chat(request))
+        return _to_response(self._sync_client().chat(request), request)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         request = self._request(messages, kwargs)
-        return _to_response(await self._async_client().chat(request))
+        return _to_response(await self._async_client().chat(request), request)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         request = self._request(messages, kwargs)
         client = self._sync_client()
 
         def gen() -> ChatResponseGen:
-            converter = ChatStreamConverter()
+            converter = ChatStreamConverter(enable_thinking=request.enable_thinking)
             with client.chat_stream(request) as stream:
                 for chunk in stream:
                     if (response := converter.feed(chunk)) is not None:
@@ -235,7 +235,7 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         client = self._async_client()
 
         async def gen() -> ChatResponseAsyncGen:
-            converter = ChatStreamConverter()
+            converter = ChatStreamConverter(enable_thinking=request.enable_thinking)
             async with client.chat_stream(request) as stream:
                 async for chunk in stream:
                     if (response := converter.feed(chunk)) is not None:
@@ -322,14 +322,10 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         ]
 
 
-def _to_response(completion: ChatCompletion) -> ChatResponse:
+def _to_response(completion: ChatCompletion, request: ChatRequest) -> ChatResponse:
     response = completion_to_chat_response(completion)
-    message = completion.choices[0].message
-    warn_if_budget_spent(
-        completion.choices[0].finish_reason,
-        thinking=bool(message.reasoning_content),
-        answered=bool(message.content or message.tool_calls),
-        stacklevel=user_stacklevel(),
+    warn_if_budget_spent_in(
+        completion, enable_thinking=request.enable_thinking, stacklevel=user_stacklevel()
     )
     return response
 

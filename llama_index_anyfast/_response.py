@@ -1,12 +1,13 @@
 """Pure converters from Anyfast wire responses to LlamaIndex objects.
 
 :class:`ChatCompletion` -> :func:`completion_to_chat_response` -> ``ChatResponse``;
-streamed chunks go through ``_stream``. No I/O here.
+streamed chunks go through ``_stream``. What the response means (which choice
+answers, the usage counts, tool arguments) comes from ``anyfast_client._response``.
+No I/O here.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,42 +21,31 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
-from anyfast_client import AnyfastError, ChatCompletion, ResponseMessage, ToolCall, Usage
+from anyfast_client import ChatCompletion, ResponseMessage, ToolCall, Usage
+from anyfast_client._response import (
+    USAGE_KEYS,
+    parse_tool_arguments,
+    primary_choice,
+    reasoning_tokens,
+    usage_counts,
+)
 
 __all__ = [
     "USAGE_KEYS",
     "completion_to_chat_response",
+    "reasoning_tokens",
+    "tool_call_block",
+    "tool_call_dicts",
+    "tool_kwargs",
     "usage_to_kwargs",
     "wire_message_to_chat_message",
 ]
 
-#: The keys of ``ChatResponse.additional_kwargs`` that carry token usage. The three totals
-#: always come with a usage report; the others only when the server sends them.
-#: ``cached_tokens`` overlaps the text/image/video counts: do not add them up.
-USAGE_KEYS = (
-    "prompt_tokens",
-    "completion_tokens",
-    "total_tokens",
-    "cached_tokens",
-    "text_tokens",
-    "image_tokens",
-    "video_tokens",
-    "reasoning_tokens",
-)
-
-
-# --------------------------------------------------------------------------- incoming
-
 
 def tool_kwargs(arguments: str) -> dict[str, Any] | str:
-    """Arguments as a dict when they are a JSON object; Qwen sends "" for no arguments."""
-    if not arguments.strip():
-        return {}
-    try:
-        parsed = json.loads(arguments)
-    except ValueError:
-        return arguments
-    return parsed if isinstance(parsed, dict) else arguments
+    """Arguments as a dict when they are a JSON object, else the text as it came."""
+    args = parse_tool_arguments(arguments).args
+    return arguments if args is None else args
 
 
 def tool_call_block(call: ToolCall, kwargs: dict[str, Any] | str) -> ToolCallBlock:
@@ -85,37 +75,12 @@ def wire_message_to_chat_message(
 
 def usage_to_kwargs(usage: Usage | None) -> dict[str, int]:
     """The usage report under :data:`USAGE_KEYS`; empty when the server sent none."""
-    if usage is None:
-        return {}
-    counts = {
-        "prompt_tokens": usage.prompt_tokens,
-        "completion_tokens": usage.completion_tokens,
-        "total_tokens": usage.total_tokens,
-    }
-    details: dict[str, int | None] = {}
-    if usage.prompt_tokens_details is not None:
-        prompt = usage.prompt_tokens_details
-        details |= {
-            "cached_tokens": prompt.cached_tokens,
-            "text_tokens": prompt.text_tokens,
-            "image_tokens": prompt.image_tokens,
-            "video_tokens": prompt.video_tokens,
-        }
-    if usage.completion_tokens_details is not None:
-        details["reasoning_tokens"] = usage.completion_tokens_details.reasoning_tokens
-    counts.update({key: value for key, value in details.items() if value is not None})
-    return counts
-
-
-def reasoning_tokens(usage: Usage | None) -> int | None:
-    details = usage.completion_tokens_details if usage is not None else None
-    return details.reasoning_tokens if details is not None else None
+    return usage_counts(usage)
 
 
 def completion_to_chat_response(completion: ChatCompletion) -> ChatResponse:
-    if not completion.choices:
-        raise AnyfastError(f"The server answered with no choices (id {completion.id!r})")
-    choice = completion.choices[0]
+    """The answering choice (index 0) as a ``ChatResponse``; the whole completion is ``raw``."""
+    choice = primary_choice(completion)
     message = wire_message_to_chat_message(choice.message, reasoning_tokens(completion.usage))
     extra: dict[str, Any] = usage_to_kwargs(completion.usage)
     extra["finish_reason"] = choice.finish_reason
