@@ -109,6 +109,9 @@ def usage_counts(usage: Usage | None) -> dict[str, int]:
     return counts
 
 
+_JSON_KINDS = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
+
+
 class ToolArguments(NamedTuple):
     """Parsed tool arguments: ``args`` when they are a JSON object, else ``error``."""
 
@@ -126,8 +129,8 @@ def parse_tool_arguments(arguments: str) -> ToolArguments:
         # ValueError covers bad JSON and integers too long to convert.
         return ToolArguments(None, f"The arguments are not valid JSON: {exc}")
     if not isinstance(parsed, dict):
-        kind = type(parsed).__name__
-        return ToolArguments(None, f"The arguments must be a JSON object, not a {kind}")
+        kind = _JSON_KINDS.get(type(parsed), "a number")
+        return ToolArguments(None, f"The arguments must be a JSON object, not {kind}")
     return ToolArguments(parsed, None)
 
 

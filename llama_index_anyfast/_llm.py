@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -345,6 +344,7 @@ def _tool_arguments(kwargs: dict[str, Any] | str) -> dict[str, Any]:
         return kwargs
     try:
         parsed = parse_partial_json(kwargs) if kwargs.strip() else {}
-    except (ValueError, TypeError, json.JSONDecodeError):
+    except (ValueError, TypeError, RecursionError):
+        # As LlamaIndex's own adapters do: unreadable arguments select the tool with none.
         return {}
     return parsed if isinstance(parsed, dict) else {}

@@ -8,10 +8,15 @@ stream): the right answer, or an ``AnyfastError`` that says what came back.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import reduce
+from operator import add
 from typing import Any
 
 import pytest
+from langchain_core.messages import BaseMessageChunk
+from llama_index.core.base.llms.types import ChatMessage
 
 from anyfast_client import AnyfastError, StreamInterruptedError
 
@@ -53,6 +58,8 @@ def _whole(message: dict[str, Any], finish: str = "stop", **extra: Any) -> bytes
 _WEATHER = ("call_1", "get_weather", '{"city": "Paris"}')
 _TIME = ("call_2", "get_time", '{"tz": "UTC"}')
 _BIG = "1" * 5000
+_DEEP = "[" * 100_000 + "]" * 100_000
+_MESSAGES = [ChatMessage(role="user", content="hi")]
 _OK = Answer(text="Hi there", finish_reason="stop", usage=(5, 2, 7))
 
 ROWS = [
@@ -174,6 +181,7 @@ ROWS = [
             ("a number", "42"),
             ("a double-encoded object", json.dumps('{"city": "Paris"}')),
             ("with a 5,000-digit integer", f'{{"n": {_BIG}}}'),
+            ("nested 100k deep", f'{{"n": {_DEEP}}}'),
         )
     ),
     Row(
@@ -287,6 +295,19 @@ ROWS = [
 ]
 
 
+ROWS.append(
+    Row(
+        "streamed arguments nested 100k deep",
+        True,
+        sse(
+            chunk({"tool_calls": [_call("call_1", "get_weather", f'{{"n": {_DEEP}}}', index=0)]}),
+            chunk(finish="tool_calls"),
+        ),
+        Answer(calls=(("call_1", "get_weather", None),), finish_reason="tool_calls"),
+    )
+)
+
+
 def _cases() -> list[Any]:
     return [
         pytest.param(row, entry, id=f"{row.name}-{entry}")
@@ -309,3 +330,44 @@ def test_reply(harness: Harness, row: Row, entry: str) -> None:
     else:
         assert isinstance(outcome.error, row.expect), outcome.error
         assert row.match in str(outcome.error)
+
+
+@pytest.mark.parametrize("arguments", ['["Paris"]', f'{{"n": {_BIG}}}', f'{{"n": {_DEEP}}}'])
+def test_llama_index_tool_selection_of_unreadable_arguments(
+    harness: Harness, arguments: str
+) -> None:
+    harness.set_json(_whole({"tool_calls": [_call("call_1", "get_weather", arguments)]}))
+    response = harness.llm.chat(_MESSAGES)
+    [selection] = harness.llm.get_tool_calls_from_response(response)
+    assert (selection.tool_id, selection.tool_name, selection.tool_kwargs) == (
+        "call_1",
+        "get_weather",
+        {},
+    )
+
+
+@pytest.mark.parametrize("api", ["sync", "async"])
+def test_langchain_stream_metadata_comes_once(harness: Harness, api: str) -> None:
+    """Repeated finish reasons, models and usage never add up in the aggregated message."""
+    harness.set_stream(
+        sse(
+            chunk({"content": "Hi "}, finish="", usage={**USAGE, "cost": 1}),
+            chunk({"content": "there"}, finish="", usage={**USAGE, "total_tokens": 7.0}),
+            chunk(finish="stop", usage=USAGE),
+            {**chunk(finish="stop"), "usage": USAGE},
+        )
+    )
+    if api == "sync":
+        chunks = list(harness.chat_model.stream("hi"))
+    else:
+        chunks = harness.loop.run_until_complete(_collect(harness.chat_model.astream("hi")))
+    total = reduce(add, chunks)
+    metadata = total.response_metadata
+    assert (metadata["finish_reason"], metadata["model_name"]) == ("stop", "qwen3.6-flash")
+    assert metadata["token_usage"] == USAGE
+    assert total.usage_metadata is not None
+    assert total.usage_metadata["total_tokens"] == 7
+
+
+async def _collect(stream: AsyncIterator[BaseMessageChunk]) -> list[BaseMessageChunk]:
+    return [chunk async for chunk in stream]
