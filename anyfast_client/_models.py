@@ -269,31 +269,31 @@ def _default_if_none(default: Any) -> BeforeValidator:
     return BeforeValidator(lambda value: default if value is None else value)
 
 
-Count = Annotated[int | None, BeforeValidator(_as_count)]
-Total = Annotated[int, BeforeValidator(_as_total)]
-Text = Annotated[str, BeforeValidator(_as_text)]
-Content = Annotated[str | None, BeforeValidator(_as_joined_text)]
-FinishReason = Annotated[str | None, BeforeValidator(_none_if_empty)]
-Index = Annotated[int, _default_if_none(0)]
+_Count = Annotated[int | None, BeforeValidator(_as_count)]
+_Total = Annotated[int, BeforeValidator(_as_total)]
+_Text = Annotated[str, BeforeValidator(_as_text)]
+_Content = Annotated[str | None, BeforeValidator(_as_joined_text)]
+_FinishReason = Annotated[str | None, BeforeValidator(_none_if_empty)]
+_Index = Annotated[int, _default_if_none(0)]
 
 
 class PromptTokensDetails(_Lenient):
-    cached_tokens: Count = None
-    text_tokens: Count = None
-    image_tokens: Count = None
-    video_tokens: Count = None
+    cached_tokens: _Count = None
+    text_tokens: _Count = None
+    image_tokens: _Count = None
+    video_tokens: _Count = None
 
 
 class CompletionTokensDetails(_Lenient):
-    reasoning_tokens: Count = None
+    reasoning_tokens: _Count = None
 
 
 class Usage(_Lenient):
     """Token counts; numbers sent as floats, strings or null are read leniently."""
 
-    prompt_tokens: Total = 0
-    completion_tokens: Total = 0
-    total_tokens: Total = 0
+    prompt_tokens: _Total = 0
+    completion_tokens: _Total = 0
+    total_tokens: _Total = 0
     prompt_tokens_details: PromptTokensDetails | None = None
     completion_tokens_details: CompletionTokensDetails | None = None
 
@@ -305,8 +305,8 @@ class Usage(_Lenient):
 
 class ResponseMessage(_Lenient):
     role: Annotated[str, _default_if_none("assistant")] = "assistant"
-    content: Content = None
-    reasoning_content: Content = None
+    content: _Content = None
+    reasoning_content: _Content = None
     tool_calls: list[ToolCall] | None = None
 
     @field_validator("tool_calls", mode="before")
@@ -332,18 +332,18 @@ def _lenient_call(call: dict[str, Any]) -> dict[str, Any]:
 
 
 class Choice(_Lenient):
-    index: Index = 0
+    index: _Index = 0
     message: Annotated[ResponseMessage, _default_if_none({})] = Field(
         default_factory=ResponseMessage
     )
-    finish_reason: FinishReason = None
+    finish_reason: _FinishReason = None
 
 
 class ChatCompletion(_Lenient):
-    id: Text = ""
-    object: Text = "chat.completion"
-    created: Total = 0
-    model: Text = ""
+    id: _Text = ""
+    object: _Text = "chat.completion"
+    created: _Total = 0
+    model: _Text = ""
     choices: list[Choice] = Field(default_factory=list)
     usage: Usage | None = None
 
@@ -369,22 +369,22 @@ class ToolCallDelta(_Lenient):
 
 class Delta(_Lenient):
     role: str | None = None
-    content: Content = None
-    reasoning_content: Content = None
+    content: _Content = None
+    reasoning_content: _Content = None
     tool_calls: list[ToolCallDelta] | None = None
 
 
 class ChunkChoice(_Lenient):
-    index: Index = 0
+    index: _Index = 0
     delta: Annotated[Delta, _default_if_none({})] = Field(default_factory=Delta)
-    finish_reason: FinishReason = None
+    finish_reason: _FinishReason = None
 
 
 class ChatCompletionChunk(_Lenient):
-    id: Text = ""
-    object: Text = "chat.completion.chunk"
-    created: Total = 0
-    model: Text = ""
+    id: _Text = ""
+    object: _Text = "chat.completion.chunk"
+    created: _Total = 0
+    model: _Text = ""
     choices: list[ChunkChoice] = Field(default_factory=list)
     usage: Usage | None = None
     # An error that arrives after HTTP 200 comes as an ordinary event.

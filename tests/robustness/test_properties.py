@@ -313,7 +313,7 @@ _event = st.one_of(
 )
 
 
-@settings(max_examples=700, **_SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=900, **_SETTINGS)  # type: ignore[arg-type]
 @given(events=st.lists(_event, max_size=6), done=st.booleans())
 def test_any_chunks_give_an_answer_or_an_anyfast_error(
     harness: Harness, events: list[str], done: bool
@@ -343,7 +343,7 @@ _body_junk = _some(
 )
 
 
-@settings(max_examples=700, **_SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=900, **_SETTINGS)  # type: ignore[arg-type]
 @given(body=st.one_of(_body_junk, _body_junk, _junk))
 def test_any_body_gives_an_answer_or_an_anyfast_error(harness: Harness, body: Any) -> None:
     harness.set_json(json.dumps(body).encode())
