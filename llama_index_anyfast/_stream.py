@@ -11,7 +11,7 @@ blocks are built without re-validation.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -23,16 +23,32 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
-from anyfast_client import ChatCompletionChunk, StreamAccumulator, ToolCall
+from anyfast_client import ChatCompletionChunk, StreamAccumulator, ToolCall, Usage
 from anyfast_client._response import warn_if_budget_spent_in
 
 from ._caller import user_stacklevel
-from ._response import reasoning_tokens, tool_call_dicts, tool_kwargs, usage_to_kwargs
+from ._response import (
+    USAGE_KEYS,
+    reasoning_tokens,
+    tool_call_dicts,
+    tool_kwargs,
+    usage_to_kwargs,
+)
 
 __all__ = ["ChatStreamConverter"]
 
 # The streamed choice that answers, as in a whole completion.
 _ANSWER = 0
+
+
+class _Progress(NamedTuple):
+    """What the answer holds so far, in sizes: a change means a response is due."""
+
+    text: int
+    reasoning: int
+    calls: tuple[tuple[str, str, int], ...]
+    finish: str | None
+    usage: Usage | None
 
 
 class ChatStreamConverter:
@@ -87,28 +103,30 @@ class ChatStreamConverter:
             extra["thinking_delta"] = thinking
         return self._response(chunk, "".join(delta.content or "" for delta in deltas), extra)
 
-    def _progress(self) -> tuple[Any, ...]:
-        """What the answer holds so far, in sizes: a change means a response is due."""
+    def _progress(self) -> _Progress:
         state = self.accumulator.choice(_ANSWER)
         usage = self.accumulator.usage
         if state is None:
-            return (0, 0, (), None, usage)
+            return _Progress(0, 0, (), None, usage)
         calls = tuple((c.id, c.function.name, len(c.function.arguments)) for c in state.tool_calls)
-        sizes = (state.content.tell(), state.reasoning.tell(), calls, state.finish_reason)
-        return (*sizes, usage)
+        return _Progress(
+            state.content.tell(), state.reasoning.tell(), calls, state.finish_reason, usage
+        )
 
-    def _update_blocks(self, before: tuple[Any, ...], after: tuple[Any, ...]) -> None:
-        text, reasoning, calls, finish, usage = after
-        if text != before[0]:
+    def _update_blocks(self, before: _Progress, after: _Progress) -> None:
+        if after.text != before.text:
             self._text_block = TextBlock.model_construct(text=self.text)
-        if reasoning != before[1] or usage is not before[4]:
+        if after.reasoning != before.reasoning or after.usage is not before.usage:
             self._thinking_block = None  # rebuilt with the new text or token count
-        if usage is not before[4]:
-            self._extra.update(usage_to_kwargs(usage))
-        if calls != before[2] or finish != before[3]:
-            self._rebuild_calls(final=finish is not None)
-        if finish is not None and before[3] is None:
-            self._extra["finish_reason"] = finish
+        if after.usage is not before.usage:
+            # The latest report replaces the earlier one whole: never a mix of two.
+            for key in USAGE_KEYS:
+                self._extra.pop(key, None)
+            self._extra.update(usage_to_kwargs(after.usage))
+        if after.calls != before.calls or after.finish != before.finish:
+            self._rebuild_calls(final=after.finish is not None)
+        if after.finish is not None and before.finish is None:
+            self._extra["finish_reason"] = after.finish
             warn_if_budget_spent_in(
                 self.accumulator.result(),
                 enable_thinking=self.enable_thinking,

@@ -371,3 +371,17 @@ def test_langchain_stream_metadata_comes_once(harness: Harness, api: str) -> Non
 
 async def _collect(stream: AsyncIterator[BaseMessageChunk]) -> list[BaseMessageChunk]:
     return [chunk async for chunk in stream]
+
+
+def test_llama_index_stream_usage_is_the_latest_report_whole(harness: Harness) -> None:
+    early = {**USAGE, "prompt_tokens_details": {"cached_tokens": 4}}
+    harness.set_stream(
+        sse(
+            chunk({"content": "Hi there"}, usage=early),
+            chunk(finish="stop", usage={**USAGE, "total_tokens": 7.0}),
+        )
+    )
+    *_, last = harness.llm.stream_chat(_MESSAGES)
+    assert {k: last.additional_kwargs[k] for k in USAGE} == USAGE
+    assert "cached_tokens" not in last.additional_kwargs
+    assert last.additional_kwargs["finish_reason"] == "stop"
