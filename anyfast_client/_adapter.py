@@ -37,6 +37,18 @@ from ._request import (
     unknown_keyword,
     warn_if_budget_spent,
 )
+from ._response import (
+    USAGE_KEYS,
+    cached_tokens,
+    modality_counts,
+    parse_tool_arguments,
+    primary_choice,
+    reasoning_tokens,
+    require_choices,
+    total_tokens,
+    usage_counts,
+    warn_if_budget_spent_in,
+)
 from ._stream import ChunkDecoder, StreamAccumulator, merge_tool_call_delta
 
 __all__ = [
@@ -45,6 +57,7 @@ __all__ = [
     "MODEL_SETTINGS",
     "REQUEST_FIELDS",
     "TEXT_SEPARATOR",
+    "USAGE_KEYS",
     "ChunkDecoder",
     "ClientOwner",
     "Layer",
@@ -52,6 +65,7 @@ __all__ = [
     "StreamAccumulator",
     "assistant_message",
     "build_chat_request",
+    "cached_tokens",
     "check_base_url",
     "check_model_settings",
     "check_setting",
@@ -59,10 +73,15 @@ __all__ = [
     "join_text",
     "looks_like_connection_setting",
     "merge_tool_call_delta",
+    "modality_counts",
     "model_settings",
     "package_folder",
+    "parse_tool_arguments",
+    "primary_choice",
+    "reasoning_tokens",
     "refuse_unknown",
     "rename_aliases",
+    "require_choices",
     "resolve_api_key",
     "settle_request",
     "settle_tool_call_ids",
@@ -70,10 +89,13 @@ __all__ = [
     "tool_call",
     "tool_choice_to_wire",
     "tool_message",
+    "total_tokens",
     "unknown_keyword",
+    "usage_counts",
     "user_content",
     "user_stacklevel",
     "warn_if_budget_spent",
+    "warn_if_budget_spent_in",
 ]
 
 #: What users of each framework type for the chat base URL, the model and the key.

@@ -51,9 +51,9 @@ from anyfast_client._adapter import (
     rename_aliases,
     resolve_api_key,
     tool_choice_to_wire,
+    warn_if_budget_spent_in,
 )
 from anyfast_client._models import normalize_stop
-from anyfast_client._response import warn_if_budget_spent_in
 
 from . import _blocks  # noqa: F401  (registers the "anyfast" content-block translator)
 from ._caller import user_stacklevel

@@ -22,9 +22,10 @@ from langchain_core.messages import (
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from anyfast_client import ChatCompletion, ChatCompletionChunk, Choice, StreamAccumulator, Usage
+from anyfast_client import ChatCompletion, ChatCompletionChunk, Choice, Usage
 from anyfast_client import ToolCall as WireToolCall
-from anyfast_client._response import (
+from anyfast_client._adapter import (
+    StreamAccumulator,
     cached_tokens,
     modality_counts,
     parse_tool_arguments,

@@ -22,7 +22,7 @@ from llama_index.core.base.llms.types import (
 )
 
 from anyfast_client import ChatCompletion, ResponseMessage, ToolCall, Usage
-from anyfast_client._response import (
+from anyfast_client._adapter import (
     USAGE_KEYS,
     parse_tool_arguments,
     primary_choice,

@@ -23,8 +23,8 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
-from anyfast_client import ChatCompletionChunk, StreamAccumulator, ToolCall, Usage
-from anyfast_client._response import warn_if_budget_spent_in
+from anyfast_client import ChatCompletionChunk, ToolCall, Usage
+from anyfast_client._adapter import StreamAccumulator, warn_if_budget_spent_in
 
 from ._caller import user_stacklevel
 from ._response import (

@@ -35,10 +35,14 @@ from anyfast_client import (
     AsyncAnyfastClient,
     ChatCompletion,
     ChatRequest,
-    LazyClients,
     UserMessage,
 )
-from anyfast_client._response import parse_tool_arguments, primary_choice, total_tokens
+from anyfast_client._adapter import (
+    LazyClients,
+    parse_tool_arguments,
+    primary_choice,
+    total_tokens,
+)
 from langchain_anyfast import ChatAnyfast
 from llama_index_anyfast import Anyfast
 
