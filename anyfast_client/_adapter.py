@@ -38,7 +38,9 @@ from ._request import (
     warn_if_budget_spent,
 )
 from ._response import (
+    ANSWER_INDEX,
     USAGE_KEYS,
+    answer_pieces,
     cached_tokens,
     modality_counts,
     parse_tool_arguments,
@@ -53,6 +55,7 @@ from ._stream import ChunkDecoder, StreamAccumulator, merge_tool_call_delta
 
 __all__ = [
     "ALIASES",
+    "ANSWER_INDEX",
     "CONNECTION_ALIASES",
     "MODEL_SETTINGS",
     "REQUEST_FIELDS",
@@ -63,6 +66,7 @@ __all__ = [
     "Layer",
     "LazyClients",
     "StreamAccumulator",
+    "answer_pieces",
     "assistant_message",
     "build_chat_request",
     "cached_tokens",

@@ -11,12 +11,14 @@ import json
 from typing import Any, NamedTuple
 
 from ._errors import AnyfastError
-from ._models import ChatCompletion, Choice, Usage
+from ._models import ChatCompletion, ChatCompletionChunk, Choice, Usage
 from ._request import warn_if_budget_spent
 
 __all__ = [
+    "ANSWER_INDEX",
     "USAGE_KEYS",
     "ToolArguments",
+    "answer_pieces",
     "cached_tokens",
     "modality_counts",
     "parse_tool_arguments",
@@ -41,6 +43,18 @@ USAGE_KEYS = (
     "video_tokens",
     "reasoning_tokens",
 )
+
+
+#: The streamed choice whose pieces make the answer, as :func:`primary_choice` picks
+#: in a whole completion.
+ANSWER_INDEX = 0
+
+
+def answer_pieces(chunk: ChatCompletionChunk) -> tuple[str, str]:
+    """The answer text and the reasoning that one chunk adds to choice 0."""
+    deltas = [choice.delta for choice in chunk.choices if choice.index == ANSWER_INDEX]
+    text = "".join(delta.content or "" for delta in deltas)
+    return text, "".join(delta.reasoning_content or "" for delta in deltas)
 
 
 def require_choices(completion: ChatCompletion) -> ChatCompletion:

@@ -25,7 +25,9 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from anyfast_client import ChatCompletion, ChatCompletionChunk, Choice, Usage
 from anyfast_client import ToolCall as WireToolCall
 from anyfast_client._adapter import (
+    ANSWER_INDEX,
     StreamAccumulator,
+    answer_pieces,
     cached_tokens,
     modality_counts,
     parse_tool_arguments,
@@ -46,8 +48,6 @@ PROVIDER = "anyfast"
 # Where the per-modality prompt counts go: they overlap cached_tokens, so they are
 # not input_token_details (whose parts must not add up to more than input_tokens).
 MODALITY_TOKENS_KEY = "input_tokens_by_modality"
-# The streamed choice that answers, as in a whole completion.
-_ANSWER = 0
 
 
 def usage_to_metadata(usage: Usage) -> UsageMetadata:
@@ -156,17 +156,15 @@ class ChunkConverter:
 
     @property
     def finish_reason(self) -> str | None:
-        state = self.accumulator.choice(_ANSWER)
+        state = self.accumulator.choice(ANSWER_INDEX)
         return state.finish_reason if state is not None else None
 
     def convert(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
         """The message chunk for one wire chunk, or None when it adds nothing to the answer."""
         before = self._call_sizes()
         self.accumulator.add(chunk)
-        deltas = [choice.delta for choice in chunk.choices if choice.index == _ANSWER]
+        text, reasoning = answer_pieces(chunk)
         fields: dict[str, Any] = {}
-        text = "".join(delta.content or "" for delta in deltas)
-        reasoning = "".join(delta.reasoning_content or "" for delta in deltas)
         if reasoning:
             fields["additional_kwargs"] = {"reasoning_content": reasoning}
         calls = self._call_chunks(before)
@@ -197,12 +195,12 @@ class ChunkConverter:
         )
 
     def _call_sizes(self) -> list[tuple[int, int, int]]:
-        state = self.accumulator.choice(_ANSWER)
+        state = self.accumulator.choice(ANSWER_INDEX)
         calls = state.tool_calls if state is not None else []
         return [(len(c.id), len(c.function.name), len(c.function.arguments)) for c in calls]
 
     def _call_chunks(self, before: list[tuple[int, int, int]]) -> list[ToolCallChunk]:
-        state = self.accumulator.choice(_ANSWER)
+        state = self.accumulator.choice(ANSWER_INDEX)
         if state is None:
             return []
         chunks: list[ToolCallChunk] = []

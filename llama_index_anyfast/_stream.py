@@ -24,7 +24,12 @@ from llama_index.core.base.llms.types import (
 )
 
 from anyfast_client import ChatCompletionChunk, ToolCall, Usage
-from anyfast_client._adapter import StreamAccumulator, warn_if_budget_spent_in
+from anyfast_client._adapter import (
+    ANSWER_INDEX,
+    StreamAccumulator,
+    answer_pieces,
+    warn_if_budget_spent_in,
+)
 
 from ._caller import user_stacklevel
 from ._response import (
@@ -36,9 +41,6 @@ from ._response import (
 )
 
 __all__ = ["ChatStreamConverter"]
-
-# The streamed choice that answers, as in a whole completion.
-_ANSWER = 0
 
 
 class _Progress(NamedTuple):
@@ -75,17 +77,17 @@ class ChatStreamConverter:
 
     @property
     def text(self) -> str:
-        state = self.accumulator.choice(_ANSWER)
+        state = self.accumulator.choice(ANSWER_INDEX)
         return state.content.getvalue() if state is not None else ""
 
     @property
     def reasoning(self) -> str:
-        state = self.accumulator.choice(_ANSWER)
+        state = self.accumulator.choice(ANSWER_INDEX)
         return state.reasoning.getvalue() if state is not None else ""
 
     @property
     def finish_reason(self) -> str | None:
-        state = self.accumulator.choice(_ANSWER)
+        state = self.accumulator.choice(ANSWER_INDEX)
         return state.finish_reason if state is not None else None
 
     def feed(self, chunk: ChatCompletionChunk) -> ChatResponse | None:
@@ -96,15 +98,14 @@ class ChatStreamConverter:
         if after == before:
             return None
         self._update_blocks(before, after)
-        deltas = [choice.delta for choice in chunk.choices if choice.index == _ANSWER]
+        text, thinking = answer_pieces(chunk)
         extra = dict(self._extra)
-        thinking = "".join(delta.reasoning_content or "" for delta in deltas)
         if thinking:
             extra["thinking_delta"] = thinking
-        return self._response(chunk, "".join(delta.content or "" for delta in deltas), extra)
+        return self._response(chunk, text, extra)
 
     def _progress(self) -> _Progress:
-        state = self.accumulator.choice(_ANSWER)
+        state = self.accumulator.choice(ANSWER_INDEX)
         usage = self.accumulator.usage
         if state is None:
             return _Progress(0, 0, (), None, usage)
@@ -134,7 +135,7 @@ class ChatStreamConverter:
             )
 
     def _calls(self) -> list[ToolCall]:
-        state = self.accumulator.choice(_ANSWER)
+        state = self.accumulator.choice(ANSWER_INDEX)
         return state.tool_calls if state is not None else []
 
     def _rebuild_calls(self, *, final: bool) -> None:
@@ -155,7 +156,7 @@ class ChatStreamConverter:
 
     def _blocks(self) -> list[ContentBlock]:
         blocks: list[ContentBlock] = []
-        state = self.accumulator.choice(_ANSWER)
+        state = self.accumulator.choice(ANSWER_INDEX)
         if state is not None and state.reasoning.tell():
             if self._thinking_block is None:
                 self._thinking_block = ThinkingBlock.model_construct(
