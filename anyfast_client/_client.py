@@ -47,6 +47,7 @@ from ._models import (
     EmbeddingRequest,
     EmbeddingResponse,
 )
+from ._response import require_choices
 from ._retry import parse_retry_after, retry_delay, should_retry_error
 from ._version import __version__
 
@@ -294,7 +295,7 @@ class AnyfastClient(_BaseClient):
 
     def chat(self, request: ChatRequest) -> ChatCompletion:
         response, _ = self._send(*self._chat_args(request, stream=False))
-        return _parse(ChatCompletion, _read(response))
+        return require_choices(_parse(ChatCompletion, _read(response)))
 
     def chat_stream(self, request: ChatRequest, *, include_usage: bool = True) -> Stream:
         """A stream of chunks; the request goes out on the first ``next``.
@@ -386,7 +387,7 @@ class AsyncAnyfastClient(_BaseClient):
 
     async def chat(self, request: ChatRequest) -> ChatCompletion:
         response, _ = await self._send(*self._chat_args(request, stream=False))
-        return _parse(ChatCompletion, await _aread(response))
+        return require_choices(_parse(ChatCompletion, await _aread(response)))
 
     def chat_stream(self, request: ChatRequest, *, include_usage: bool = True) -> AsyncStream:
         """A stream of chunks; the request goes out on the first ``anext``."""

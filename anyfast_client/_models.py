@@ -7,9 +7,11 @@ Responses are lenient: unknown fields and values survive, so a new
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 __all__ = [
     "AssistantMessage",
@@ -208,43 +210,140 @@ class ChatRequest(_Wire):
 # --------------------------------------------------------------------------- response
 
 
+def _as_count(value: Any) -> Any:
+    """A token count as the server meant it; None for what cannot be one."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            return int(float(value))
+        except (ValueError, OverflowError):
+            return None
+    return None
+
+
+def _as_total(value: Any) -> Any:
+    count = _as_count(value)
+    return 0 if count is None else count
+
+
+def _as_text(value: Any) -> Any:
+    """A null id or model is no id; a number sent as one is kept as text."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _as_joined_text(value: Any) -> Any:
+    """Content sent as a list of parts (strings or text parts) joined into one string."""
+    if not isinstance(value, list):
+        return value
+    texts = [part if isinstance(part, str) else _part_text(part) for part in value]
+    return "".join(texts)
+
+
+def _part_text(part: Any) -> str:
+    text = part.get("text") if isinstance(part, dict) else None
+    return text if isinstance(text, str) else ""
+
+
+def _as_arguments(value: Any) -> Any:
+    """Tool arguments sent as a JSON value rather than a string: back to their JSON text."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _none_if_empty(value: Any) -> Any:
+    # Some gateways send "" where the API sends null (finish_reason on every chunk).
+    return None if value == "" else value
+
+
+def _default_if_none(default: Any) -> BeforeValidator:
+    return BeforeValidator(lambda value: default if value is None else value)
+
+
+_Count = Annotated[int | None, BeforeValidator(_as_count)]
+_Total = Annotated[int, BeforeValidator(_as_total)]
+_Text = Annotated[str, BeforeValidator(_as_text)]
+_Content = Annotated[str | None, BeforeValidator(_as_joined_text)]
+_FinishReason = Annotated[str | None, BeforeValidator(_none_if_empty)]
+_Index = Annotated[int, _default_if_none(0)]
+
+
 class PromptTokensDetails(_Lenient):
-    cached_tokens: int | None = None
-    text_tokens: int | None = None
-    image_tokens: int | None = None
-    video_tokens: int | None = None
+    cached_tokens: _Count = None
+    text_tokens: _Count = None
+    image_tokens: _Count = None
+    video_tokens: _Count = None
 
 
 class CompletionTokensDetails(_Lenient):
-    reasoning_tokens: int | None = None
+    reasoning_tokens: _Count = None
 
 
 class Usage(_Lenient):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+    """Token counts; numbers sent as floats, strings or null are read leniently."""
+
+    prompt_tokens: _Total = 0
+    completion_tokens: _Total = 0
+    total_tokens: _Total = 0
     prompt_tokens_details: PromptTokensDetails | None = None
     completion_tokens_details: CompletionTokensDetails | None = None
 
+    @field_validator("prompt_tokens_details", "completion_tokens_details", mode="before")
+    @classmethod
+    def _details_object(cls, value: Any) -> Any:
+        return value if isinstance(value, dict | BaseModel) else None
+
 
 class ResponseMessage(_Lenient):
-    role: str = "assistant"
-    content: str | None = None
-    reasoning_content: str | None = None
+    role: Annotated[str, _default_if_none("assistant")] = "assistant"
+    content: _Content = None
+    reasoning_content: _Content = None
     tool_calls: list[ToolCall] | None = None
+
+    @field_validator("tool_calls", mode="before")
+    @classmethod
+    def _lenient_calls(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        return [_lenient_call(call) if isinstance(call, dict) else call for call in value]
+
+
+def _lenient_call(call: dict[str, Any]) -> dict[str, Any]:
+    """Nulls where the wire model wants text, and arguments sent as a JSON value."""
+    function = call.get("function")
+    function = dict(function) if isinstance(function, dict) else {}
+    function["name"] = _as_text(function.get("name"))
+    function["arguments"] = _as_arguments(function.get("arguments")) or ""
+    return {
+        **call,
+        "id": _as_text(call.get("id")),
+        "type": call.get("type") or "function",
+        "function": function,
+    }
 
 
 class Choice(_Lenient):
-    index: int = 0
-    message: ResponseMessage = Field(default_factory=ResponseMessage)
-    finish_reason: str | None = None
+    index: _Index = 0
+    message: Annotated[ResponseMessage, _default_if_none({})] = Field(
+        default_factory=ResponseMessage
+    )
+    finish_reason: _FinishReason = None
 
 
 class ChatCompletion(_Lenient):
-    id: str = ""
-    object: str = "chat.completion"
-    created: int = 0
-    model: str = ""
+    id: _Text = ""
+    object: _Text = "chat.completion"
+    created: _Total = 0
+    model: _Text = ""
     choices: list[Choice] = Field(default_factory=list)
     usage: Usage | None = None
 
@@ -256,11 +355,13 @@ class ChatCompletion(_Lenient):
 
 class FunctionCallDelta(_Lenient):
     name: str | None = None
-    arguments: str | None = None
+    arguments: Annotated[str | None, BeforeValidator(_as_arguments)] = None
 
 
 class ToolCallDelta(_Lenient):
-    index: int = 0
+    """One piece of a streamed tool call; ``index`` is None when the server left it out."""
+
+    index: int | None = None
     id: str | None = None
     type: str | None = None
     function: FunctionCallDelta | None = None
@@ -268,22 +369,22 @@ class ToolCallDelta(_Lenient):
 
 class Delta(_Lenient):
     role: str | None = None
-    content: str | None = None
-    reasoning_content: str | None = None
+    content: _Content = None
+    reasoning_content: _Content = None
     tool_calls: list[ToolCallDelta] | None = None
 
 
 class ChunkChoice(_Lenient):
-    index: int = 0
-    delta: Delta = Field(default_factory=Delta)
-    finish_reason: str | None = None
+    index: _Index = 0
+    delta: Annotated[Delta, _default_if_none({})] = Field(default_factory=Delta)
+    finish_reason: _FinishReason = None
 
 
 class ChatCompletionChunk(_Lenient):
-    id: str = ""
-    object: str = "chat.completion.chunk"
-    created: int = 0
-    model: str = ""
+    id: _Text = ""
+    object: _Text = "chat.completion.chunk"
+    created: _Total = 0
+    model: _Text = ""
     choices: list[ChunkChoice] = Field(default_factory=list)
     usage: Usage | None = None
     # An error that arrives after HTTP 200 comes as an ordinary event.

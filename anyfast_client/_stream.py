@@ -44,32 +44,73 @@ def merge_tool_call_delta(call: ToolCall, delta: ToolCallDelta) -> None:
         call.function.arguments += function.arguments
 
 
+def starts_new_call(call: ToolCall, delta: ToolCallDelta) -> bool:
+    """Whether a delta that names a function begins another call than ``call``.
+
+    Some gateways reuse index 0 for every call, or send no index at all: a new
+    id, or a different name once arguments have started, then marks the next call.
+    """
+    name = delta.function.name if delta.function is not None else None
+    if not name:
+        return False
+    if delta.id and call.id and delta.id != call.id:
+        return True
+    return bool(call.function.arguments) and name != call.function.name
+
+
 class _ChoiceState:
+    """One choice being built; its tool calls in the order they began."""
+
     # StringIO, not a list of pieces: a long stream arrives in a million small
     # strings, and a list keeps ~50 bytes of object header for each (a 20 MB
     # answer held 77 MB as a list, 20 MB in a StringIO).
-    __slots__ = ("content", "finish_reason", "reasoning", "role", "tool_calls")
+    __slots__ = (
+        "_by_index",
+        "_last",
+        "content",
+        "finish_reason",
+        "reasoning",
+        "role",
+        "tool_calls",
+    )
 
     def __init__(self) -> None:
         self.role = "assistant"
         self.content = io.StringIO()
         self.reasoning = io.StringIO()
-        self.tool_calls: dict[int, ToolCall] = {}
+        self.tool_calls: list[ToolCall] = []
+        self._by_index: dict[int, int] = {}
+        self._last: int | None = None
         self.finish_reason: str | None = None
 
+    def add_tool_delta(self, delta: ToolCallDelta) -> None:
+        # A delta without an index continues the call before it.
+        key = delta.index
+        position = self._last if key is None else self._by_index.get(key)
+        if position is None or starts_new_call(self.tool_calls[position], delta):
+            position = len(self.tool_calls)
+            self.tool_calls.append(ToolCall(function=FunctionCall()))
+        if key is not None:
+            self._by_index[key] = position
+        self._last = position
+        merge_tool_call_delta(self.tool_calls[position], delta)
+
     def to_choice(self, index: int) -> Choice:
-        calls = [self.tool_calls[i] for i in sorted(self.tool_calls)]
         message = ResponseMessage(
             role=self.role,
             content=self.content.getvalue(),
             reasoning_content=self.reasoning.getvalue() if self.reasoning.tell() else None,
-            tool_calls=[call.model_copy(deep=True) for call in calls] or None,
+            tool_calls=[call.model_copy(deep=True) for call in self.tool_calls] or None,
         )
         return Choice(index=index, message=message, finish_reason=self.finish_reason)
 
 
 class StreamAccumulator:
-    """Merges streamed chunks into the completion they add up to."""
+    """Merges streamed chunks into the completion they add up to.
+
+    Choices are kept apart by index. Usage is the last one a chunk carried
+    (some relays send a running total on every chunk): it is never summed.
+    """
 
     __slots__ = ("_choices", "created", "id", "model", "usage")
 
@@ -85,6 +126,10 @@ class StreamAccumulator:
         """Whether every choice seen so far has a finish_reason."""
         states = self._choices.values()
         return bool(states) and all(s.finish_reason is not None for s in states)
+
+    def choice(self, index: int = 0) -> _ChoiceState | None:
+        """The live state of one choice (read it, do not change it), or None."""
+        return self._choices.get(index)
 
     def add(self, chunk: ChatCompletionChunk) -> None:
         self.id = self.id or chunk.id
@@ -115,7 +160,4 @@ def _add_delta(state: _ChoiceState, delta: Delta) -> None:
     if delta.reasoning_content:
         state.reasoning.write(delta.reasoning_content)
     for tool_delta in delta.tool_calls or ():
-        call = state.tool_calls.get(tool_delta.index)
-        if call is None:
-            call = state.tool_calls[tool_delta.index] = ToolCall(function=FunctionCall())
-        merge_tool_call_delta(call, tool_delta)
+        state.add_tool_delta(tool_delta)

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages import content as types
 from langchain_core.messages.block_translators import register_translator
 
-from ._convert import PROVIDER
+from ._response import PROVIDER
 
 __all__ = ["translate_content", "translate_content_chunk"]
 

@@ -34,6 +34,7 @@ from anyfast_client import (
     BASE_URL_ENV,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MODEL,
+    ChatCompletion,
     ChatCompletionChunk,
     ChatRequest,
 )
@@ -50,18 +51,15 @@ from anyfast_client._adapter import (
     rename_aliases,
     resolve_api_key,
     tool_choice_to_wire,
-    warn_if_budget_spent,
+    warn_if_budget_spent_in,
 )
 from anyfast_client._models import normalize_stop
 
 from . import _blocks  # noqa: F401  (registers the "anyfast" content-block translator)
 from ._caller import user_stacklevel
-from ._convert import (
-    ChunkConverter,
-    completion_to_chat_result,
-    messages_to_anyfast,
-)
+from ._convert import messages_to_anyfast
 from ._errors import langchain_errors
+from ._response import ChunkConverter, completion_to_chat_result
 
 __all__ = ["ChatAnyfast"]
 
@@ -274,7 +272,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         request = self._request(messages, stop, kwargs)
         with langchain_errors():
             completion = self._sync_client().chat(request)
-        return _checked(completion_to_chat_result(completion), request)
+            return _checked(completion, request)
 
     async def _agenerate(
         self,
@@ -288,7 +286,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         request = self._request(messages, stop, kwargs)
         with langchain_errors():
             completion = await self._async_client().chat(request)
-        return _checked(completion_to_chat_result(completion), request)
+            return _checked(completion, request)
 
     def _stream(
         self,
@@ -307,8 +305,13 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
                 if generation is None:
                     continue
                 if run_manager is not None:
-                    run_manager.on_llm_new_token(chunk_text(chunk), chunk=generation)
+                    run_manager.on_llm_new_token(generation.text, chunk=generation)
                 yield generation
+        # Only a complete stream gets here: a cut one raised above.
+        final = ChatGenerationChunk(message=converter.final())
+        if run_manager is not None:
+            run_manager.on_llm_new_token("", chunk=final)
+        yield final
         _check_stream(converter, request)
 
     async def _astream(
@@ -328,8 +331,12 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
                     if generation is None:
                         continue
                     if run_manager is not None:
-                        await run_manager.on_llm_new_token(chunk_text(chunk), chunk=generation)
+                        await run_manager.on_llm_new_token(generation.text, chunk=generation)
                     yield generation
+        final = ChatGenerationChunk(message=converter.final())
+        if run_manager is not None:
+            await run_manager.on_llm_new_token("", chunk=final)
+        yield final
         _check_stream(converter, request)
 
     def _stream_usage(self, kwargs: dict[str, Any]) -> bool:
@@ -433,11 +440,6 @@ def _json_schema_format(schema: dict[str, Any] | type, strict: bool | None) -> d
     return {"type": "json_schema", "json_schema": spec}
 
 
-def chunk_text(chunk: ChatCompletionChunk) -> str:
-    choices = chunk.choices
-    return (choices[0].delta.content or "") if choices else ""
-
-
 def _generation(
     converter: ChunkConverter, chunk: ChatCompletionChunk
 ) -> ChatGenerationChunk | None:
@@ -445,22 +447,16 @@ def _generation(
     return None if message is None else ChatGenerationChunk(message=message)
 
 
-def _checked(result: ChatResult, request: ChatRequest) -> ChatResult:
-    message = result.generations[0].message if result.generations else None
-    if isinstance(message, AIMessage):
-        warn_if_budget_spent(
-            message.response_metadata.get("finish_reason"),
-            thinking=request.enable_thinking,
-            answered=bool(message.content or message.tool_calls),
-            stacklevel=user_stacklevel(),
-        )
-    return result
+def _checked(completion: ChatCompletion, request: ChatRequest) -> ChatResult:
+    warn_if_budget_spent_in(
+        completion, enable_thinking=request.enable_thinking, stacklevel=user_stacklevel()
+    )
+    return completion_to_chat_result(completion)
 
 
 def _check_stream(converter: ChunkConverter, request: ChatRequest) -> None:
-    warn_if_budget_spent(
-        converter.finish_reason,
-        thinking=request.enable_thinking,
-        answered=converter.saw_content,
+    warn_if_budget_spent_in(
+        converter.accumulator.result(),
+        enable_thinking=request.enable_thinking,
         stacklevel=user_stacklevel(),
     )

@@ -2,8 +2,8 @@
 
 from anyfast_client import AnyfastWarning
 
-from ._convert import USAGE_KEYS
 from ._llm import Anyfast
+from ._response import USAGE_KEYS
 from .embeddings import AnyfastEmbedding
 
 __all__ = ["USAGE_KEYS", "Anyfast", "AnyfastEmbedding", "AnyfastWarning"]

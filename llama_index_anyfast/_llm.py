@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -54,13 +53,13 @@ from anyfast_client._adapter import (
     rename_aliases,
     resolve_api_key,
     tool_choice_to_wire,
-    warn_if_budget_spent,
+    warn_if_budget_spent_in,
 )
 from anyfast_client._models import normalize_stop
 
 from ._caller import user_stacklevel
-from ._convert import completion_to_chat_response
 from ._request import build_request
+from ._response import completion_to_chat_response
 from ._stream import ChatStreamConverter
 
 if TYPE_CHECKING:
@@ -209,18 +208,18 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         request = self._request(messages, kwargs)
-        return _to_response(self._sync_client().chat(request))
+        return _to_response(self._sync_client().chat(request), request)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         request = self._request(messages, kwargs)
-        return _to_response(await self._async_client().chat(request))
+        return _to_response(await self._async_client().chat(request), request)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         request = self._request(messages, kwargs)
         client = self._sync_client()
 
         def gen() -> ChatResponseGen:
-            converter = ChatStreamConverter()
+            converter = ChatStreamConverter(enable_thinking=request.enable_thinking)
             with client.chat_stream(request) as stream:
                 for chunk in stream:
                     if (response := converter.feed(chunk)) is not None:
@@ -235,7 +234,7 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         client = self._async_client()
 
         async def gen() -> ChatResponseAsyncGen:
-            converter = ChatStreamConverter()
+            converter = ChatStreamConverter(enable_thinking=request.enable_thinking)
             async with client.chat_stream(request) as stream:
                 async for chunk in stream:
                     if (response := converter.feed(chunk)) is not None:
@@ -322,14 +321,10 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         ]
 
 
-def _to_response(completion: ChatCompletion) -> ChatResponse:
+def _to_response(completion: ChatCompletion, request: ChatRequest) -> ChatResponse:
     response = completion_to_chat_response(completion)
-    message = completion.choices[0].message
-    warn_if_budget_spent(
-        completion.choices[0].finish_reason,
-        thinking=bool(message.reasoning_content),
-        answered=bool(message.content or message.tool_calls),
-        stacklevel=user_stacklevel(),
+    warn_if_budget_spent_in(
+        completion, enable_thinking=request.enable_thinking, stacklevel=user_stacklevel()
     )
     return response
 
@@ -349,6 +344,7 @@ def _tool_arguments(kwargs: dict[str, Any] | str) -> dict[str, Any]:
         return kwargs
     try:
         parsed = parse_partial_json(kwargs) if kwargs.strip() else {}
-    except (ValueError, TypeError, json.JSONDecodeError):
+    except (ValueError, TypeError, RecursionError):
+        # As LlamaIndex's own adapters do: unreadable arguments select the tool with none.
         return {}
     return parsed if isinstance(parsed, dict) else {}

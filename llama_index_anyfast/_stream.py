@@ -1,15 +1,17 @@
 """Sans-I/O stream conversion: wire chunks in, LlamaIndex ``ChatResponse`` objects out.
 
-One ``ChatResponse`` per wire chunk that carries something (answer text, reasoning, a
-tool-call piece, the finish reason or usage); chunks that carry nothing yield nothing.
-Each response holds the cumulative blocks, as LlamaIndex streams expect, but a block is
-rebuilt only when its part of the answer changed, and blocks are built without
-re-validation: the per-chunk cost is one string append and a handful of small objects.
+The chunks are merged by the core's :class:`StreamAccumulator`; this module only
+reads the answering choice (index 0) back out of it. One ``ChatResponse`` per wire
+chunk that changes something (answer text, reasoning, a tool-call piece, the finish
+reason or usage); chunks that change nothing yield nothing. Each response holds the
+cumulative blocks, as LlamaIndex streams expect, and the finish reason and latest
+usage once known. A block is rebuilt only when its part of the answer changed, and
+blocks are built without re-validation.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -21,23 +23,34 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
-from anyfast_client import (
-    ChatCompletionChunk,
-    Delta,
-    FunctionCall,
-    ToolCall,
-    ToolCallDelta,
-    Usage,
-    merge_tool_call_delta,
-    warn_if_budget_spent,
+from anyfast_client import ChatCompletionChunk, ToolCall, Usage
+from anyfast_client._adapter import (
+    ANSWER_INDEX,
+    StreamAccumulator,
+    answer_pieces,
+    warn_if_budget_spent_in,
 )
 
 from ._caller import user_stacklevel
-from ._convert import reasoning_tokens, tool_call_dicts, tool_kwargs, usage_to_kwargs
+from ._response import (
+    USAGE_KEYS,
+    reasoning_tokens,
+    tool_call_dicts,
+    tool_kwargs,
+    usage_to_kwargs,
+)
 
 __all__ = ["ChatStreamConverter"]
 
-_EMPTY = Delta()
+
+class _Progress(NamedTuple):
+    """What the answer holds so far, in sizes: a change means a response is due."""
+
+    text: int
+    reasoning: int
+    calls: tuple[tuple[str, str, int], ...]
+    finish: str | None
+    usage: Usage | None
 
 
 class ChatStreamConverter:
@@ -45,99 +58,91 @@ class ChatStreamConverter:
 
     __slots__ = (
         "_call_dicts",
-        "_calls",
-        "_reasoning",
-        "_text",
+        "_extra",
         "_text_block",
         "_thinking_block",
         "_tool_blocks",
-        "finish_reason",
-        "usage",
+        "accumulator",
+        "enable_thinking",
     )
 
-    def __init__(self) -> None:
-        self._text = ""
-        self._reasoning = ""
-        self._calls: dict[int, ToolCall] = {}
+    def __init__(self, *, enable_thinking: bool = False) -> None:
+        self.accumulator = StreamAccumulator()
+        self.enable_thinking = enable_thinking
         self._text_block = TextBlock.model_construct(text="")
         self._thinking_block: ThinkingBlock | None = None
         self._tool_blocks: list[ToolCallBlock] = []
         self._call_dicts: list[dict[str, Any]] = []
-        self.finish_reason: str | None = None
-        self.usage: Usage | None = None
+        self._extra: dict[str, Any] = {}
 
     @property
     def text(self) -> str:
-        return self._text
+        state = self.accumulator.choice(ANSWER_INDEX)
+        return state.content.getvalue() if state is not None else ""
 
     @property
     def reasoning(self) -> str:
-        return self._reasoning
+        state = self.accumulator.choice(ANSWER_INDEX)
+        return state.reasoning.getvalue() if state is not None else ""
+
+    @property
+    def finish_reason(self) -> str | None:
+        state = self.accumulator.choice(ANSWER_INDEX)
+        return state.finish_reason if state is not None else None
 
     def feed(self, chunk: ChatCompletionChunk) -> ChatResponse | None:
-        """The response for this chunk, or None when the chunk carries nothing."""
-        choice = chunk.choices[0] if chunk.choices else None
-        delta = choice.delta if choice is not None else _EMPTY
-        extra: dict[str, Any] = {}
-        changed = self._add_text(delta.content)
-        if self._add_reasoning(delta.reasoning_content):
-            extra["thinking_delta"] = delta.reasoning_content
-        changed |= self._add_tool_calls(delta.tool_calls)
-        if choice is not None and choice.finish_reason is not None:
-            extra["finish_reason"] = self._finish(choice.finish_reason)
-        if chunk.usage is not None:
-            extra |= self._add_usage(chunk.usage)
-        if not (changed or extra):
+        """The response for this chunk, or None when the chunk changes nothing."""
+        before = self._progress()
+        self.accumulator.add(chunk)
+        after = self._progress()
+        if after == before:
             return None
-        return self._response(chunk, delta.content or "", extra)
+        self._update_blocks(before, after)
+        text, thinking = answer_pieces(chunk)
+        extra = dict(self._extra)
+        if thinking:
+            extra["thinking_delta"] = thinking
+        return self._response(chunk, text, extra)
 
-    def _add_text(self, piece: str | None) -> bool:
-        if not piece:
-            return False
-        self._text += piece
-        self._text_block = TextBlock.model_construct(text=self._text)
-        return True
-
-    def _add_reasoning(self, piece: str | None) -> bool:
-        if not piece:
-            return False
-        self._reasoning += piece
-        self._thinking_block = None
-        return True
-
-    def _add_tool_calls(self, deltas: list[ToolCallDelta] | None) -> bool:
-        if not deltas:
-            return False
-        for delta in deltas:
-            call = self._calls.get(delta.index)
-            if call is None:
-                call = self._calls[delta.index] = ToolCall(function=FunctionCall())
-            merge_tool_call_delta(call, delta)
-        self._tool_blocks = self._build_tool_blocks(final=False)
-        self._call_dicts = tool_call_dicts([self._calls[i] for i in sorted(self._calls)])
-        return True
-
-    def _finish(self, finish_reason: str) -> str:
-        self.finish_reason = finish_reason
-        if self._calls:
-            self._tool_blocks = self._build_tool_blocks(final=True)
-        warn_if_budget_spent(
-            finish_reason,
-            thinking=bool(self._reasoning),
-            answered=bool(self._text or self._calls),
-            stacklevel=user_stacklevel(),
+    def _progress(self) -> _Progress:
+        state = self.accumulator.choice(ANSWER_INDEX)
+        usage = self.accumulator.usage
+        if state is None:
+            return _Progress(0, 0, (), None, usage)
+        calls = tuple((c.id, c.function.name, len(c.function.arguments)) for c in state.tool_calls)
+        return _Progress(
+            state.content.tell(), state.reasoning.tell(), calls, state.finish_reason, usage
         )
-        return finish_reason
 
-    def _add_usage(self, usage: Usage) -> dict[str, int]:
-        self.usage = usage
-        self._thinking_block = None  # num_tokens is known now
-        return usage_to_kwargs(usage)
+    def _update_blocks(self, before: _Progress, after: _Progress) -> None:
+        if after.text != before.text:
+            self._text_block = TextBlock.model_construct(text=self.text)
+        if after.reasoning != before.reasoning or after.usage is not before.usage:
+            self._thinking_block = None  # rebuilt with the new text or token count
+        if after.usage is not before.usage:
+            # The latest report replaces the earlier one whole: never a mix of two.
+            for key in USAGE_KEYS:
+                self._extra.pop(key, None)
+            self._extra.update(usage_to_kwargs(after.usage))
+        if after.calls != before.calls or after.finish != before.finish:
+            self._rebuild_calls(final=after.finish is not None)
+        if after.finish is not None and before.finish is None:
+            self._extra["finish_reason"] = after.finish
+            warn_if_budget_spent_in(
+                self.accumulator.result(),
+                enable_thinking=self.enable_thinking,
+                stacklevel=user_stacklevel(),
+            )
 
-    def _build_tool_blocks(self, *, final: bool) -> list[ToolCallBlock]:
+    def _calls(self) -> list[ToolCall]:
+        state = self.accumulator.choice(ANSWER_INDEX)
+        return state.tool_calls if state is not None else []
+
+    def _rebuild_calls(self, *, final: bool) -> None:
         # While streaming the arguments are partial JSON, left as text; once the call
         # is complete they are parsed, as in a non-streamed answer.
-        return [
+        calls = self._calls()
+        self._tool_blocks = [
             ToolCallBlock.model_construct(
                 tool_call_id=call.id or None,
                 tool_name=call.function.name,
@@ -145,15 +150,17 @@ class ChatStreamConverter:
                 if final
                 else call.function.arguments,
             )
-            for _, call in sorted(self._calls.items())
+            for call in calls
         ]
+        self._call_dicts = tool_call_dicts(calls)
 
     def _blocks(self) -> list[ContentBlock]:
         blocks: list[ContentBlock] = []
-        if self._reasoning:
+        state = self.accumulator.choice(ANSWER_INDEX)
+        if state is not None and state.reasoning.tell():
             if self._thinking_block is None:
                 self._thinking_block = ThinkingBlock.model_construct(
-                    content=self._reasoning, num_tokens=reasoning_tokens(self.usage)
+                    content=self.reasoning, num_tokens=reasoning_tokens(self.accumulator.usage)
                 )
             blocks.append(self._thinking_block)
         blocks.append(self._text_block)

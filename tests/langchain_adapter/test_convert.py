@@ -15,10 +15,8 @@ from langchain_core.messages import (
 )
 
 from anyfast_client import ChatCompletion
-from langchain_anyfast._convert import (
-    completion_to_chat_result,
-    messages_to_anyfast,
-)
+from langchain_anyfast._convert import messages_to_anyfast
+from langchain_anyfast._response import completion_to_chat_result
 
 
 def _wire(*messages: Any, preserve_thinking: bool = False) -> list[dict[str, Any]]:

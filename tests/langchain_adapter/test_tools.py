@@ -16,7 +16,7 @@ from anyfast_client import AnyfastClient, AsyncAnyfastClient, ChatCompletionChun
 from anyfast_client._adapter import LazyClients
 from anyfast_client.testing import AnyfastTestServer, Reply, ToolCall
 from langchain_anyfast import AnyfastWarning, ChatAnyfast
-from langchain_anyfast._convert import ChunkConverter
+from langchain_anyfast._response import ChunkConverter
 
 from ._support import Driver, aggregate
 from .conftest import REPO, MakeModel
@@ -251,8 +251,11 @@ def test_empty_chunks_are_skipped() -> None:
     )
     assert ChunkConverter().convert(first) is None
     usage_only = ChatCompletionChunk.model_validate({"choices": [], "usage": {"prompt_tokens": 1}})
-    assert ChunkConverter(stream_usage=False).convert(usage_only) is None
-    assert ChunkConverter().convert(usage_only) is not None
+    for stream_usage in (False, True):
+        converter = ChunkConverter(stream_usage=stream_usage)
+        assert converter.convert(usage_only) is None  # usage comes once, in the final chunk
+        final = converter.final().usage_metadata
+        assert (final["input_tokens"] if final else None) == (1 if stream_usage else None)
 
 
 # --------------------------------------------------------------------------- structured output

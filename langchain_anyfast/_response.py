@@ -1,0 +1,220 @@
+"""Pure converters from Anyfast wire responses to LangChain messages.
+
+:class:`ChatCompletion` -> :func:`completion_to_chat_result` -> ``ChatResult``;
+:class:`ChatCompletionChunk` -> :class:`ChunkConverter` -> ``AIMessageChunk``.
+What the response means (which choice answers, the usage counts, tool arguments)
+comes from ``anyfast_client._response``. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    InvalidToolCall,
+    ToolCall,
+    ToolCallChunk,
+    UsageMetadata,
+)
+from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from anyfast_client import ChatCompletion, ChatCompletionChunk, Choice, Usage
+from anyfast_client import ToolCall as WireToolCall
+from anyfast_client._adapter import (
+    ANSWER_INDEX,
+    StreamAccumulator,
+    answer_pieces,
+    cached_tokens,
+    modality_counts,
+    parse_tool_arguments,
+    reasoning_tokens,
+    require_choices,
+    total_tokens,
+)
+
+__all__ = [
+    "MODALITY_TOKENS_KEY",
+    "PROVIDER",
+    "ChunkConverter",
+    "completion_to_chat_result",
+    "usage_to_metadata",
+]
+
+PROVIDER = "anyfast"
+# Where the per-modality prompt counts go: they overlap cached_tokens, so they are
+# not input_token_details (whose parts must not add up to more than input_tokens).
+MODALITY_TOKENS_KEY = "input_tokens_by_modality"
+
+
+def usage_to_metadata(usage: Usage) -> UsageMetadata:
+    """Wire usage to LangChain's, with cache and reasoning details when the server sent them."""
+    metadata = UsageMetadata(
+        input_tokens=usage.prompt_tokens,
+        output_tokens=usage.completion_tokens,
+        total_tokens=total_tokens(usage),
+    )
+    cached = cached_tokens(usage)
+    if cached is not None:
+        metadata["input_token_details"] = InputTokenDetails(cache_read=cached)
+    reasoning = reasoning_tokens(usage)
+    if reasoning is not None:
+        metadata["output_token_details"] = OutputTokenDetails(reasoning=reasoning)
+    return metadata
+
+
+def _usage_metadata(usage: Usage) -> dict[str, Any]:
+    """The raw usage and the per-modality prompt counts, for ``response_metadata``."""
+    result: dict[str, Any] = {"token_usage": usage.model_dump(exclude_none=True)}
+    if usage.prompt_tokens_details is not None:
+        result[MODALITY_TOKENS_KEY] = modality_counts(usage)
+    return result
+
+
+def _parse_tool_calls(
+    raw: Sequence[WireToolCall],
+) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+    """Calls whose arguments are a JSON object, and the others with the reason."""
+    calls: list[ToolCall] = []
+    invalid: list[InvalidToolCall] = []
+    for call in raw:
+        function = call.function
+        args, error = parse_tool_arguments(function.arguments)
+        if args is None:
+            invalid.append(
+                InvalidToolCall(
+                    type="invalid_tool_call",
+                    name=function.name,
+                    args=function.arguments,
+                    id=call.id or None,
+                    error=error,
+                )
+            )
+        else:
+            calls.append(ToolCall(name=function.name, args=args, id=call.id or None))
+    return calls, invalid
+
+
+def _base_metadata(completion: ChatCompletion | ChatCompletionChunk) -> dict[str, Any]:
+    return {
+        "model_name": completion.model,
+        "model_provider": PROVIDER,
+        "id": completion.id,
+        "created": completion.created,
+    }
+
+
+def _generation(choice: Choice, usage: Usage | None, metadata: dict[str, Any]) -> ChatGeneration:
+    message = choice.message
+    calls, invalid = _parse_tool_calls(message.tool_calls or ())
+    extra = {"reasoning_content": message.reasoning_content} if message.reasoning_content else {}
+    ai = AIMessage(
+        content=message.content or "",
+        additional_kwargs=extra,
+        tool_calls=calls,
+        invalid_tool_calls=invalid,
+        usage_metadata=usage_to_metadata(usage) if usage is not None else None,
+        response_metadata={**metadata, "finish_reason": choice.finish_reason},
+    )
+    return ChatGeneration(message=ai, generation_info={"finish_reason": choice.finish_reason})
+
+
+def completion_to_chat_result(completion: ChatCompletion) -> ChatResult:
+    """A whole completion to a ``ChatResult``, one generation per choice in index order.
+
+    LangChain answers with the first generation: the choice with the lowest index.
+    """
+    metadata = _base_metadata(require_choices(completion))
+    usage = completion.usage
+    if usage is not None:
+        metadata.update(_usage_metadata(usage))
+    choices = sorted(completion.choices, key=lambda choice: choice.index)
+    generations = [_generation(choice, usage, metadata) for choice in choices]
+    llm_output = {"model_name": completion.model, "id": completion.id}
+    return ChatResult(generations=generations, llm_output=llm_output)
+
+
+class ChunkConverter:
+    """Streamed wire chunks to ``AIMessageChunk`` objects for the choice with index 0.
+
+    The chunks go through the core's :class:`StreamAccumulator`, and each message
+    chunk carries what that chunk added to the answer: text, reasoning, and for
+    tool calls the new part of the id, name and arguments, indexed by the call's
+    place in the answer (so calls that reuse a wire index, or have none, stay
+    apart). LangChain sums and concatenates metadata when it adds chunks up, so
+    usage, the finish reason and the model come once, in :meth:`final`.
+    """
+
+    __slots__ = ("accumulator", "stream_usage")
+
+    def __init__(self, *, stream_usage: bool = True) -> None:
+        self.stream_usage = stream_usage
+        self.accumulator = StreamAccumulator()
+
+    @property
+    def finish_reason(self) -> str | None:
+        state = self.accumulator.choice(ANSWER_INDEX)
+        return state.finish_reason if state is not None else None
+
+    def convert(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
+        """The message chunk for one wire chunk, or None when it adds nothing to the answer."""
+        before = self._call_sizes()
+        self.accumulator.add(chunk)
+        text, reasoning = answer_pieces(chunk)
+        fields: dict[str, Any] = {}
+        if reasoning:
+            fields["additional_kwargs"] = {"reasoning_content": reasoning}
+        calls = self._call_chunks(before)
+        if calls:
+            fields["tool_call_chunks"] = calls
+        if not (text or fields):
+            return None
+        return AIMessageChunk(
+            content=text, response_metadata={"model_provider": PROVIDER}, **fields
+        )
+
+    def final(self) -> AIMessageChunk:
+        """The last chunk: finish reason, model, id and (if asked for) usage, once."""
+        acc = self.accumulator
+        metadata: dict[str, Any] = {
+            "model_name": acc.model,
+            "model_provider": PROVIDER,
+            "id": acc.id,
+            "created": acc.created,
+            "finish_reason": self.finish_reason,
+        }
+        usage = acc.usage if self.stream_usage else None
+        if usage is None:
+            return AIMessageChunk(content="", response_metadata=metadata)
+        metadata.update(_usage_metadata(usage))
+        return AIMessageChunk(
+            content="", response_metadata=metadata, usage_metadata=usage_to_metadata(usage)
+        )
+
+    def _call_sizes(self) -> list[tuple[int, int, int]]:
+        state = self.accumulator.choice(ANSWER_INDEX)
+        calls = state.tool_calls if state is not None else []
+        return [(len(c.id), len(c.function.name), len(c.function.arguments)) for c in calls]
+
+    def _call_chunks(self, before: list[tuple[int, int, int]]) -> list[ToolCallChunk]:
+        state = self.accumulator.choice(ANSWER_INDEX)
+        if state is None:
+            return []
+        chunks: list[ToolCallChunk] = []
+        for position, call in enumerate(state.tool_calls):
+            ids, names, args = before[position] if position < len(before) else (0, 0, 0)
+            sizes = (len(call.id), len(call.function.name), len(call.function.arguments))
+            if sizes == (ids, names, args) and position < len(before):
+                continue
+            chunks.append(
+                ToolCallChunk(
+                    id=call.id[ids:] or None,
+                    name=call.function.name[names:] or None,
+                    args=call.function.arguments[args:],
+                    index=position,
+                )
+            )
+        return chunks
