@@ -181,3 +181,10 @@ def _providers(module: str, providers: dict[str, list[str]]) -> set[str]:
             "-".join(["llama-index", *parts[1:3]]) if parts[1] != "core" else "llama-index-core"
         }
     return {n.lower().replace("_", "-") for n in providers.get(parts[0], [])}
+
+
+def test_init_chat_model_cannot_take_anyfast_as_docs_faq_says() -> None:
+    from langchain.chat_models import init_chat_model
+
+    with pytest.raises(ValueError, match="anyfast"):
+        init_chat_model("qwen3.6-flash", model_provider="anyfast")
