@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import threading
+import types
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,3 +61,19 @@ def rate_limit_burst(server: AnyfastTestServer, count: int) -> None:
 
 def sent_to(server: AnyfastTestServer, endpoint: str) -> list[Any]:
     return [r for r in server.requests if r.path.endswith(endpoint)]
+
+
+def docs_recipes() -> types.ModuleType:
+    """The imports, classes and functions of docs/scale.md's code blocks, as one module.
+
+    The tests run the documented code itself, so the page cannot drift from what CI checks.
+    The module is not in ``sys.modules``: Ray and Dask pickle its classes by value.
+    """
+    page = (Path(__file__).resolve().parents[2] / "docs" / "scale.md").read_text()
+    module = types.ModuleType("scale_recipes")
+    kept = (ast.Import, ast.ImportFrom, ast.ClassDef, ast.FunctionDef)
+    for block in re.findall(r"```python\n(.*?)```", page, re.DOTALL):
+        tree = ast.parse(block)
+        tree.body = [node for node in tree.body if isinstance(node, kept)]
+        exec(compile(tree, "docs/scale.md", "exec"), module.__dict__)
+    return module

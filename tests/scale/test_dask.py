@@ -1,5 +1,5 @@
-"""Dask recipes (docs/scale.md): ``Anyfast.chat`` and ``AnyfastEmbedding`` mapped on a
-process cluster, every row answered exactly once."""
+"""Dask recipes, run from docs/scale.md itself: ``Anyfast.chat`` and ``AnyfastEmbedding``
+mapped on a process cluster, every row answered exactly once."""
 
 from __future__ import annotations
 
@@ -9,22 +9,16 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from dask.distributed import Client, LocalCluster
-from llama_index.core.llms import ChatMessage
 
 from anyfast_client.testing import AnyfastTestServer
 from llama_index_anyfast import Anyfast, AnyfastEmbedding
 
-from .conftest import ScriptedAnswers, sent_to
+from .conftest import ScriptedAnswers, docs_recipes, sent_to
 
 pytestmark = [pytest.mark.scale, pytest.mark.timeout(300)]
 
 
-def ask(llm: Anyfast, prompt: str) -> str:
-    return str(llm.chat([ChatMessage(role="user", content=prompt)]).message.content)
-
-
-def embed(model: AnyfastEmbedding, texts: list[str]) -> list[list[float]]:
-    return model.get_text_embedding_batch(texts)
+RECIPES = docs_recipes()
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +46,7 @@ def test_dask_maps_anyfast_chat_over_every_prompt_exactly_once(
     [shared] = dask_client.scatter([llm], broadcast=True)
     prompts = [f"Translate line {i}" for i in range(300)]
     answers.rate_limit_every = 4
-    futures = dask_client.map(ask, [shared] * len(prompts), prompts)
+    futures = dask_client.map(RECIPES.ask, [shared] * len(prompts), prompts)
     replies = dask_client.gather(futures)
     assert replies == [f"Answer to: {p}" for p in prompts]
     assert answers.answered == Counter(prompts)
@@ -73,7 +67,7 @@ def test_dask_maps_anyfast_embedding_over_every_text_exactly_once(
     batches = [texts[i : i + 250] for i in range(0, len(texts), 250)]
     vectors = [
         v
-        for batch in dask_client.gather(dask_client.map(embed, [shared] * 8, batches))
+        for batch in dask_client.gather(dask_client.map(RECIPES.embed, [shared] * 8, batches))
         for v in batch
     ]
     sent = Counter(t for r in sent_to(anyfast_server, "/embeddings") for t in r.json["input"])

@@ -1,4 +1,4 @@
-"""Ray Data recipes (docs/scale.md): one model per worker, every row answered exactly once."""
+"""Ray Data recipes, run from docs/scale.md itself: one model per worker, each row once."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import ray
 import ray.data
 
 from anyfast_client.testing import AnyfastTestServer
-from langchain_anyfast import AnyfastEmbeddings, ChatAnyfast
+from langchain_anyfast import AnyfastEmbeddings
 
-from .conftest import ScriptedAnswers, rate_limit_burst, sent_to
+from .conftest import ScriptedAnswers, docs_recipes, rate_limit_burst, sent_to
 
 pytestmark = [
     pytest.mark.scale,
@@ -24,25 +24,7 @@ pytestmark = [
 ]
 
 
-class Answer:
-    """Ray builds one per worker, so each worker keeps one model and its connection pool."""
-
-    def __init__(self, base_url: str) -> None:
-        # No api_key here: the worker reads ANYFAST_API_KEY from the runtime_env.
-        self.model = ChatAnyfast(base_url=base_url, max_retries=8)
-
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        answers = [self.model.invoke(str(prompt)).text for prompt in batch["prompt"]]
-        return {**batch, "answer": np.array(answers)}
-
-
-class Embed:
-    def __init__(self, base_url: str) -> None:
-        self.model = AnyfastEmbeddings(base_url=base_url, max_retries=8)
-
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
-        vectors = self.model.embed_documents([str(text) for text in batch["text"]])
-        return {**batch, "vector": np.array(vectors)}
+RECIPES = docs_recipes()
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +44,7 @@ def ray_runtime(anyfast_server_session: AnyfastTestServer) -> Iterator[None]:
 def _answer_all(base_url: str, prompts: list[str]) -> list[dict[str, Any]]:
     dataset = ray.data.from_items([{"prompt": p} for p in prompts])
     answered = dataset.map_batches(
-        Answer,
+        RECIPES.Answer,
         fn_constructor_kwargs={"base_url": base_url},
         compute=ray.data.ActorPoolStrategy(size=2),
         batch_size=25,
@@ -103,7 +85,7 @@ def test_ray_data_embeds_every_text_exactly_once(anyfast_server: AnyfastTestServ
     texts = [f"passage {i}: the quick brown fox {i % 7}" for i in range(3000)]
     dataset = ray.data.from_items([{"text": t} for t in texts])
     rows = dataset.map_batches(
-        Embed,
+        RECIPES.Embed,
         fn_constructor_kwargs={"base_url": anyfast_server.base_url},
         compute=ray.data.ActorPoolStrategy(size=2),
         batch_size=200,
