@@ -92,16 +92,11 @@ def _estimated_count(piece: str) -> int:
     if piece.isspace() or len(piece) == 1:
         return 1
     cjk = len(_CJK.findall(piece))
-    if cjk:
-        return max(1, round(cjk / _CJK_CHARS_PER_TOKEN)) + _estimated_count_rest(piece, cjk)
+    if cjk:  # a leading space or punctuation mark adds one token
+        return max(1, round(cjk / _CJK_CHARS_PER_TOKEN)) + (len(piece) > cjk)
     if piece.isascii():
         return math.ceil(len(piece.strip()) / _ASCII_CHARS_PER_TOKEN) or 1
     return math.ceil(len(piece.encode()) / _OTHER_BYTES_PER_TOKEN)
-
-
-def _estimated_count_rest(piece: str, cjk: int) -> int:
-    rest = len(piece) - cjk
-    return 0 if rest == 0 else 1
 
 
 @lru_cache(maxsize=8)

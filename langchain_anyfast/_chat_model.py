@@ -424,17 +424,21 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     # estimate without it (see ``anyfast_client._tokens``); LangChain's default needs
     # ``transformers`` and a download.
     def get_token_ids(self, text: str) -> list[int]:
-        """Token ids of ``text`` for this model, computed offline."""
+        """Token ids of ``text`` for this model (or ``custom_get_token_ids``'), offline."""
+        if self.custom_get_token_ids is not None:
+            return self.custom_get_token_ids(text)
         return token_ids(text, model=self.model)
 
     def get_num_tokens(self, text: str) -> int:
         """How many tokens ``text`` takes for this model, computed offline."""
-        return len(token_ids(text, model=self.model))
+        return len(self.get_token_ids(text))
 
     def get_num_tokens_from_messages(
         self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
     ) -> int:
         """Prompt tokens of ``messages`` (and ``tools``) in Qwen's chat template, offline."""
+        if self.custom_get_token_ids is not None:
+            return super().get_num_tokens_from_messages(messages, tools)
         return count_message_tokens(messages, tools, model=self.model)
 
 

@@ -114,6 +114,12 @@ def test_chat_model_counts_known_strings() -> None:
     assert model.get_num_tokens_from_messages([HumanMessage("Hello")]) == 9
 
 
+def test_custom_get_token_ids_still_wins() -> None:
+    model = ChatAnyfast(custom_get_token_ids=lambda text: [0] * len(text))
+    assert model.get_num_tokens("abc") == 3
+    assert model.get_token_ids("Hello") == [0] * 5
+
+
 def test_messages_count_tool_calls_and_tool_schemas() -> None:
     model = ChatAnyfast()
     plain = [HumanMessage("Weather in Paris?"), AIMessage("")]
