@@ -54,12 +54,14 @@ from anyfast_client._adapter import (
     warn_if_budget_spent_in,
 )
 from anyfast_client._models import normalize_stop
+from anyfast_client._tokens import token_ids
 
 from . import _blocks  # noqa: F401  (registers the "anyfast" content-block translator)
 from ._caller import user_stacklevel
 from ._convert import messages_to_anyfast
 from ._errors import langchain_errors
 from ._response import ChunkConverter, completion_to_chat_result
+from ._tokens import count_message_tokens
 
 __all__ = ["ChatAnyfast"]
 
@@ -424,6 +426,27 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         if _is_pydantic(schema):
             return llm, PydanticOutputParser(pydantic_object=schema)
         return llm, JsonOutputParser()
+
+    # Token counting, offline: Qwen's own tokenizer with the ``tokens`` extra, a calibrated
+    # estimate without it (see ``anyfast_client._tokens``); LangChain's default needs
+    # ``transformers`` and a download.
+    def get_token_ids(self, text: str) -> list[int]:
+        """Token ids of ``text`` for this model (or ``custom_get_token_ids``'), offline."""
+        if self.custom_get_token_ids is not None:
+            return self.custom_get_token_ids(text)
+        return token_ids(text, model=self.model)
+
+    def get_num_tokens(self, text: str) -> int:
+        """How many tokens ``text`` takes for this model, computed offline."""
+        return len(self.get_token_ids(text))
+
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
+        """Prompt tokens of ``messages`` (and ``tools``) in Qwen's chat template, offline."""
+        if self.custom_get_token_ids is not None:
+            return super().get_num_tokens_from_messages(messages, tools)
+        return count_message_tokens(messages, tools, model=self.model)
 
 
 def _is_pydantic(schema: object) -> bool:
