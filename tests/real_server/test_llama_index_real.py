@@ -64,8 +64,9 @@ async def make_llm(real_server: RealServer) -> AsyncIterator[MakeLLM]:
 
 
 def thinking(on: bool) -> dict[str, Any]:
+    """Settings for thinking on or off; ``additional_kwargs`` are extra body fields."""
     sampling = dict(THINKING_SAMPLING if on else PLAIN_SAMPLING)
-    extra = {"extra_body": THINKING_ON if on else THINKING_OFF, "seed": sampling.pop("seed")}
+    extra = {**(THINKING_ON if on else THINKING_OFF), "seed": sampling.pop("seed")}
     return {"enable_thinking": on, "additional_kwargs": extra, **sampling}
 
 
@@ -133,8 +134,7 @@ def test_multi_turn_sends_the_reasoning_back(make_llm: MakeLLM, vcr: Cassette) -
 
 
 def tools_llm(make_llm: MakeLLM) -> Anyfast:
-    extra = {"extra_body": THINKING_OFF, "seed": TOOL_SEED}
-    return make_llm(max_tokens=200, additional_kwargs=extra)
+    return make_llm(max_tokens=200, additional_kwargs={**THINKING_OFF, "seed": TOOL_SEED})
 
 
 def test_tool_call_and_round_trip(make_llm: MakeLLM) -> None:
