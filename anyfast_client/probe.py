@@ -7,7 +7,8 @@ printed: the report is scrubbed of it, and a wrong key is made up for the 401 ch
 
 Some checks send a body the request models would refuse or never produce (``top_p=0``,
 an out-of-range temperature, no ``enable_thinking``, ``fps`` beside ``video_url``): the
-probe edits those bodies in its own transport, after the client has built them.
+probe edits those bodies in its own transport, after the client has built them. It uses
+the package's public API only, as any user's script would.
 """
 
 from __future__ import annotations
@@ -24,10 +25,14 @@ from typing import Any, TextIO
 
 import httpx
 
-from ._client import AnyfastClient
-from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MODEL
-from ._errors import AnyfastError, APIConnectionError, APIStatusError
-from ._models import (
+from anyfast_client import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_MODEL,
+    AnyfastClient,
+    AnyfastError,
+    APIConnectionError,
+    APIStatusError,
     AssistantMessage,
     ChatCompletion,
     ChatCompletionChunk,
