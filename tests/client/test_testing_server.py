@@ -15,8 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from anyfast_client._testing_model import simulate
-from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply, ToolCall
+from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply, ScriptedToolCall, simulate
 
 MODEL = "qwen3.6-flash"
 WEATHER_TOOL = {
@@ -527,8 +526,8 @@ def test_requests_are_recorded_in_order(client: httpx.Client, server: AnyfastTes
 def test_scripted_tool_calls_get_ids_and_json_arguments(
     client: httpx.Client, server: AnyfastTestServer
 ) -> None:
-    call = ToolCall("lookup", {"q": "cats"})
-    server.enqueue(Reply(tool_calls=[call, ToolCall("ping", "", id="call_fixed")]))
+    call = ScriptedToolCall("lookup", {"q": "cats"})
+    server.enqueue(Reply(tool_calls=[call, ScriptedToolCall("ping", "", id="call_fixed")]))
     message = client.post("/chat/completions", json=chat()).json()["choices"][0]["message"]
     ids = [c["id"] for c in message["tool_calls"]]
     assert ids == [call.id, "call_fixed"] and call.id and call.id.startswith("call_")

@@ -14,7 +14,7 @@ from typing_extensions import TypedDict
 
 from anyfast_client import AnyfastClient, AsyncAnyfastClient, ChatCompletionChunk
 from anyfast_client._adapter import LazyClients
-from anyfast_client.testing import AnyfastTestServer, Reply, ToolCall
+from anyfast_client.testing import AnyfastTestServer, Reply, ScriptedToolCall
 from langchain_anyfast import AnyfastWarning, ChatAnyfast
 from langchain_anyfast._response import ChunkConverter
 
@@ -119,8 +119,8 @@ async def test_streamed_tool_calls_aggregate(
     make_model: MakeModel, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
     calls = [
-        ToolCall("get_time", {"timezone": "Europe/Paris"}, id="call_a"),
-        ToolCall("ping", "", id="call_b"),
+        ScriptedToolCall("get_time", {"timezone": "Europe/Paris"}, id="call_a"),
+        ScriptedToolCall("ping", "", id="call_b"),
     ]
     anyfast_server.enqueue(Reply(reasoning="Two calls.", tool_calls=calls, chunk_size=4))
     model = make_model(enable_thinking=True).bind_tools([get_time, _DICT_TOOL])
@@ -138,7 +138,10 @@ async def test_content_blocks_with_tool_calls(
 ) -> None:
     """Reasoning, text and two tool calls: v0 content_blocks and v1 content, whole and
     streamed (a tool call's wire index must not merge it into the reasoning block)."""
-    calls = [ToolCall("add", {"a": 1, "b": 2}, id="c1"), ToolCall("now", "", id="c2")]
+    calls = [
+        ScriptedToolCall("add", {"a": 1, "b": 2}, id="c1"),
+        ScriptedToolCall("now", "", id="c2"),
+    ]
     reply = Reply(reasoning="Two calls.", content="On it.", tool_calls=calls, chunk_size=3)
     expected = [
         {"type": "reasoning", "reasoning": "Two calls."},
@@ -321,7 +324,7 @@ async def test_include_raw(make_model: MakeModel, anyfast_server: AnyfastTestSer
     result = await structured.ainvoke("a 'setup' and 'punchline'")
     assert isinstance(result["parsed"], Joke) and result["parsing_error"] is None
     assert result["raw"].tool_calls[0]["name"] == "Joke"
-    anyfast_server.enqueue(Reply(tool_calls=[ToolCall("Joke", json.dumps({"setup": 1}))]))
+    anyfast_server.enqueue(Reply(tool_calls=[ScriptedToolCall("Joke", json.dumps({"setup": 1}))]))
     broken = await structured.ainvoke("a joke")
     assert broken["parsed"] is None and broken["parsing_error"] is not None
 

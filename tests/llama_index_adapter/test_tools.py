@@ -12,7 +12,7 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
-from anyfast_client.testing import AnyfastTestServer, Reply, ToolCall
+from anyfast_client.testing import AnyfastTestServer, Reply, ScriptedToolCall
 from llama_index_anyfast import Anyfast, AnyfastWarning
 
 from .conftest import Driver
@@ -72,7 +72,10 @@ async def test_streamed_tool_calls_merge_by_index(
 ) -> None:
     # The server repeats each id on every argument chunk but the last, sends the name in
     # one chunk and the arguments in others, and "" for a call without arguments.
-    calls = [ToolCall("get_weather", {"city": "Oslo"}, id="call_a"), ToolCall("get_time", "")]
+    calls = [
+        ScriptedToolCall("get_weather", {"city": "Oslo"}, id="call_a"),
+        ScriptedToolCall("get_time", ""),
+    ]
     anyfast_server.enqueue(Reply(tool_calls=calls, chunk_size=3))
     responses = await drive.stream_with_tools(
         llm, TOOLS, "weather and time", allow_parallel_tool_calls=True
@@ -93,7 +96,7 @@ async def test_streamed_tool_calls_merge_by_index(
 async def test_single_tool_call_unless_parallel_allowed(
     llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
-    calls = [ToolCall("get_weather", {"city": "Oslo"}), ToolCall("get_time", "")]
+    calls = [ScriptedToolCall("get_weather", {"city": "Oslo"}), ScriptedToolCall("get_time", "")]
     anyfast_server.enqueue(Reply(tool_calls=calls), Reply(tool_calls=calls))
     single = await drive.chat_with_tools(llm, TOOLS, "weather and time")
     assert [c.tool_name for c in _calls(single.message)] == ["get_weather"]
@@ -202,7 +205,7 @@ async def test_tool_options_on_the_wire(
 async def test_kept_tool_call_agrees_with_additional_kwargs(
     llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
-    calls = [ToolCall("get_weather", {"city": "Oslo"}), ToolCall("get_time", "")]
+    calls = [ScriptedToolCall("get_weather", {"city": "Oslo"}), ScriptedToolCall("get_time", "")]
     anyfast_server.enqueue(Reply(tool_calls=calls))
     message = (await drive.chat_with_tools(llm, TOOLS, "weather and time")).message
     (block,) = _calls(message)
@@ -246,7 +249,10 @@ async def test_parallel_calls_and_results_go_back_on_the_wire(
 async def test_streamed_tool_calls_go_back_on_the_wire(
     llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
-    calls = [ToolCall("get_weather", {"city": "Oslo"}, id="call_a"), ToolCall("get_time", "")]
+    calls = [
+        ScriptedToolCall("get_weather", {"city": "Oslo"}, id="call_a"),
+        ScriptedToolCall("get_time", ""),
+    ]
     anyfast_server.enqueue(Reply(tool_calls=calls, chunk_size=3))
     streamed = await drive.stream_with_tools(llm, TOOLS, "w", allow_parallel_tool_calls=True)
     last = streamed[-1].message
