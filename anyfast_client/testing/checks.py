@@ -12,7 +12,7 @@ from anyfast_client.testing._text import (
     messages_of,
     parts,
 )
-from anyfast_client.testing.replies import ErrorReply, JSONDict, error_reply
+from anyfast_client.testing.replies import ErrorReply, JSONDict, gateway_error, upstream_error
 
 CHAT_MODELS: Final = ("qwen3.6-flash",)
 EMBEDDING_MODELS: Final = ("doubao-embedding",)
@@ -44,29 +44,41 @@ class _Range:
         return f"{'(' if self.open_low else '['}{self.low}, {self.high}]"
 
 
+# The ranges Anyfast documents [C], except where marked.
 _RANGES: Final = (
     _Range("temperature", 0.0, 2.0),
-    _Range("top_p", 0.0, 1.0, open_low=True),
+    # 0 is documented as valid; upstream alone refuses exactly 0, but the gateway clamps it
+    # to 0.01 before forwarding [P], so a client sees 0 accepted.
+    _Range("top_p", 0.0, 1.0),
     _Range("max_completion_tokens", 1, MAX_OUTPUT_TOKENS, integer=True),
+    # guess: max_tokens, OpenAI's older name, is undocumented; it gets the same range.
     _Range("max_tokens", 1, MAX_OUTPUT_TOKENS, integer=True),
     _Range("frequency_penalty", -2.0, 2.0),
     _Range("presence_penalty", -2.0, 2.0),
+    # guess: "int > 0" is documented upstream [P]; the upper bound is the int32 limit.
     _Range("thinking_budget", 1, 2**31 - 1, integer=True),
 )
 
 
 def _invalid(message: str, param: str) -> ErrorReply:
-    return error_reply(400, UPSTREAM_PREFIX + message, code="invalid_parameter_error", param=param)
+    """A parameter upstream refuses, in upstream's words."""
+    code = "invalid_parameter_error"
+    return upstream_error(400, UPSTREAM_PREFIX + message, code=code, param=param)
+
+
+def _check_model_in(request: JSONDict, models: tuple[str, ...]) -> ErrorReply | None:
+    # guess: new-api's wording and codes for a missing model and a model with no channel.
+    model = request.get("model")
+    if not isinstance(model, str) or not model:
+        return gateway_error(400, "field model is required", code="invalid_request", param="model")
+    if model not in models:
+        message = f"model {model} not found: no available channel for it"
+        return gateway_error(404, message, code="model_not_found", param="model")
+    return None
 
 
 def _check_model(request: JSONDict) -> ErrorReply | None:
-    model = request.get("model")
-    if not isinstance(model, str) or not model:
-        return error_reply(400, "field model is required", code="invalid_request", param="model")
-    if model not in CHAT_MODELS:
-        message = f"model {model} not found: no available channel for it"
-        return error_reply(404, message, code="model_not_found", param="model")
-    return None
+    return _check_model_in(request, CHAT_MODELS)
 
 
 def _message_problem(index: int, message: Any) -> str | None:
@@ -82,7 +94,9 @@ def _message_problem(index: int, message: Any) -> str | None:
 def _check_messages(request: JSONDict) -> ErrorReply | None:
     messages = request.get("messages")
     if not isinstance(messages, list) or not messages:
-        return _invalid("messages must be a non-empty array", "messages")
+        # guess: new-api's own check, made before the request leaves the gateway.
+        message = "field messages is required: a non-empty array"
+        return gateway_error(400, message, code="invalid_request", param="messages")
     for index, message in enumerate(messages):
         problem = _message_problem(index, message)
         if problem is not None:
@@ -170,17 +184,15 @@ def embedding_inputs(request: JSONDict) -> list[str] | None:
 
 
 def validate_embeddings_request(request: JSONDict) -> ErrorReply | None:
-    model = request.get("model")
-    if not isinstance(model, str) or not model:
-        return error_reply(400, "field model is required", code="invalid_request", param="model")
-    if model not in EMBEDDING_MODELS:
-        message = f"model {model} not found: no available channel for it"
-        return error_reply(404, message, code="model_not_found", param="model")
+    problem = _check_model_in(request, EMBEDDING_MODELS)
+    if problem is not None:
+        return problem
+    # guess: Volcengine Ark's code and wording for a bad input; the gateway passes them on.
     inputs = embedding_inputs(request)
     if not inputs:
         message = "input must be a non-empty string or a non-empty array of strings"
-        return error_reply(400, message, code="InvalidParameter", param="input")
+        return upstream_error(400, message, code="InvalidParameter", param="input")
     if request.get("encoding_format", "float") != "float":
         message = "encoding_format only supports float"
-        return error_reply(400, message, code="InvalidParameter", param="encoding_format")
+        return upstream_error(400, message, code="InvalidParameter", param="encoding_format")
     return None

@@ -25,8 +25,9 @@ _FLUSH_AT: Final = 64 * 1024
 
 
 def dumps(value: Any) -> str:
-    # Compact, as the gateway sends it.
-    return json.dumps(value, separators=(",", ":"))
+    # Compact and raw UTF-8, as Go's encoding/json in the gateway writes it: a multi-byte
+    # character can then fall across two reads, which clients must survive.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 # --- rendering a Reply -----------------------------------------------------------------------
@@ -148,7 +149,10 @@ def stream_payloads(reply: Reply, request: JSONDict) -> Iterator[str]:
 
 
 class ChunkedWriter:
-    """HTTP/1.1 chunked body; small events are batched so a 20 MB stream is not 3M syscalls."""
+    """HTTP/1.1 chunked body; ``flush`` sends what was written as one chunk.
+
+    Writes are held until ``flush`` or 64 KiB, so a coalesced 20 MB stream is not 3M syscalls.
+    """
 
     def __init__(self, wfile: Any) -> None:
         self._wfile = wfile
@@ -190,10 +194,11 @@ def write_events(
             writer.write(_event(error, reply.line_ending, reply.ping))
             return True
         writer.write(_event(payload, reply.line_ending, reply.ping))
-        if reply.chunk_delay > 0:
+        if not reply.coalesce:
+            # One write per event, as a proxy that flushes each upstream event sends it.
             writer.flush()
-            if stopping.wait(reply.chunk_delay):
-                return False
+        if reply.chunk_delay > 0 and stopping.wait(reply.chunk_delay):
+            return False
     return True
 
 

@@ -37,7 +37,11 @@ class ScriptedToolCall:
 
 @dataclass(kw_only=True)
 class Reply:
-    """A successful chat completion, sent whole or as a stream depending on the request."""
+    """A successful chat completion, sent whole or as a stream depending on the request.
+
+    A stream leaves one write per event; ``coalesce=True`` batches events into 64 KiB writes,
+    for replies of many megabytes.
+    """
 
     content: str = ""
     reasoning: str | None = None
@@ -51,6 +55,7 @@ class Reply:
     chunk_size: int = 8
     delay: float = 0.0
     chunk_delay: float = 0.0
+    coalesce: bool = False
     ping: bool = False
     cut_after: int | None = None
     error_after: int | None = None
@@ -105,14 +110,37 @@ def error_envelope(
     return {"error": error}
 
 
-def error_reply(
+# Two sources of errors, in two shapes. The gateway (Anyfast runs the new-api gateway [P])
+# answers what it checks itself: the key, the body's JSON, the required fields, the model's
+# channel. What it forwards comes from upstream (Alibaba DashScope's OpenAI-compatible mode),
+# whose own message is kept. Both get "(request id: ...)" appended by the gateway [C].
+GATEWAY_ERROR_TYPE: Final = "new_api_error"
+
+
+def gateway_error(
     status: int, message: str, *, code: str | None, param: str | None = None
 ) -> ErrorReply:
+    """An error the gateway raises before any model sees the request."""
+    # guess: type "new_api_error" and these codes are what the new-api gateway writes for
+    # its own errors; no Anyfast response has been captured yet.
+    envelope = error_envelope(message, kind=GATEWAY_ERROR_TYPE, code=code, param=param)
+    return ErrorReply(status, envelope)
+
+
+def upstream_error(
+    status: int, message: str, *, code: str | None, param: str | None = None
+) -> ErrorReply:
+    """An error the model's provider raised, passed on by the gateway."""
+    # guess: DashScope's compatible mode answers a bad parameter with type
+    # "invalid_request_error", code "invalid_parameter_error" and its "<400> ..." prefix
+    # (DashScope docs); that the gateway forwards it unchanged is probable, not seen.
     kind = "invalid_request_error" if status < 500 else "upstream_error"
     return ErrorReply(status, error_envelope(message, kind=kind, code=code, param=param))
 
 
 def default_error_body(status: int) -> JSONDict:
+    """The body of an ``ErrorReply`` scripted without one."""
+    # guess: types and codes for statuses nobody has seen from Anyfast, in the OpenAI style.
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:

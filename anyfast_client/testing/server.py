@@ -31,7 +31,7 @@ from anyfast_client.testing.rendering import (
     stream_payloads,
     write_events,
 )
-from anyfast_client.testing.replies import ErrorReply, JSONDict, Reply, Responder, error_reply
+from anyfast_client.testing.replies import ErrorReply, JSONDict, Reply, Responder, gateway_error
 from anyfast_client.testing.simulation import embeddings_body, simulate
 
 
@@ -69,6 +69,8 @@ _Route = Callable[["AnyfastTestServer", RecordedRequest], _Outcome]
 
 
 def _auth_failure(message: str) -> ErrorReply:
+    # "No token provided" is Anyfast's own answer [C]; guess: "Invalid token", the type and
+    # the null code follow the new-api gateway; a key check has no request id there.
     return ErrorReply(401, {"error": {"message": message, "type": "new_api_error", "code": None}})
 
 
@@ -98,7 +100,8 @@ def _json_object(recorded: RecordedRequest) -> JSONDict | None:
 
 
 def _not_json() -> ErrorReply:
-    return error_reply(400, "invalid request body: not a JSON object", code="invalid_request")
+    # guess: new-api's wording for a body it cannot decode.
+    return gateway_error(400, "invalid request body: not a JSON object", code="invalid_request")
 
 
 class AnyfastTestServer:
@@ -238,7 +241,7 @@ class AnyfastTestServer:
         route = _ROUTES.get((recorded.method, path))
         if route is None:
             message = f"Invalid URL ({recorded.method} {path})"
-            return error_reply(404, message, code="invalid_url")
+            return gateway_error(404, message, code="invalid_url")
         token = _bearer_token(recorded.headers.get("authorization"))
         if token is None:
             return _auth_failure("No token provided")
@@ -262,7 +265,7 @@ class AnyfastTestServer:
             result = self.responder(request)
         except Exception as exc:  # a broken responder should fail the test visibly, not hang it
             message = f"test server responder failed: {exc!r}"
-            return error_reply(500, message, code="responder_error")
+            return gateway_error(500, message, code="responder_error")
         return _Chat(result, request) if isinstance(result, Reply) else result
 
     def _models(self, recorded: RecordedRequest) -> _Outcome:
@@ -272,7 +275,7 @@ class AnyfastTestServer:
         queued = self._next_queued()
         if isinstance(queued, Reply):
             message = "a Reply was queued but /api/v3/embeddings only takes an ErrorReply"
-            return error_reply(500, message, code="test_server_misuse")
+            return gateway_error(500, message, code="test_server_misuse")
         if queued is not None:
             return queued
         request = _json_object(recorded)

@@ -1,4 +1,22 @@
-"""The deterministic simulated model that answers when no reply is scripted."""
+"""The simulated model that answers when no reply is scripted: a simulation, not a model.
+
+It reads the prompt and answers from what it finds there, so examples and demos make sense
+without a key; a test that cares about the answer scripts it with ``Reply(...)``, which
+always wins. The same request always gets the same reply.
+
+- A question with context (a RAG prompt: passages in the system message, or around a
+  ``Query:`` line) is answered by quoting the passage sharing most words with the question.
+- A plain question gets an answer that names it and says it is simulated; a follow-up names
+  the question before it, so a conversation sent with its history shows it.
+- With tools, it calls the tool the prompt names (else the first), its arguments filled from
+  the prompt against the schema: a place named becomes ``city``, a code such as USD
+  ``currency``, numbers the numeric fields. After a tool result, it answers with the result.
+- ``json_schema`` output is filled the same way; ``json_object`` uses the quoted key names.
+- With ``enable_thinking``, the reasoning talks about the question and the plan.
+- ``stop`` and ``max_completion_tokens`` cut the answer; a word counts as a token, an image
+  as 85 and a video as 200.
+- Embeddings are hashed bags of words, normalised: texts sharing words are close.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +24,11 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
+from anyfast_client.testing import _reading
+from anyfast_client.testing._schema import SchemaFaker
 from anyfast_client.testing._text import (
     first_words,
     is_int,
@@ -61,78 +81,6 @@ def compute_usage(request: JSONDict, reply: Reply) -> JSONDict:
     return usage
 
 
-# --- JSON-schema values ----------------------------------------------------------------------
-
-
-def _first_number(text: str, pattern: str) -> int | float:
-    match = re.search(pattern, text)
-    if match is None:
-        return 3
-    number = match.group()
-    return float(number) if "." in number else int(number)
-
-
-def _schema_type(schema: JSONDict) -> str:
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if isinstance(kind, str):
-        return kind
-    return "object" if "properties" in schema else "string"
-
-
-class SchemaFaker:
-    """Builds a value that fits a JSON schema, taking numbers from the user's text."""
-
-    def __init__(self, root: Any, text: str) -> None:
-        self._root = root
-        self._text = text
-
-    def value(self, schema: Any, depth: int = 0) -> Any:
-        schema = self._resolve(schema)
-        # A self-referencing schema would otherwise recurse forever.
-        if depth > 8 or not isinstance(schema, dict):
-            return "example"
-        if schema.get("enum"):
-            return schema["enum"][0]
-        if "const" in schema:
-            return schema["const"]
-        options = schema.get("anyOf") or schema.get("oneOf") or schema.get("allOf")
-        if isinstance(options, list) and options:
-            usable = [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
-            return self.value((usable or options)[0], depth + 1)
-        return self._by_type(schema, depth)
-
-    def _by_type(self, schema: JSONDict, depth: int) -> Any:
-        makers: dict[str, Callable[[], Any]] = {
-            "object": lambda: self._object(schema, depth),
-            "array": list,
-            "integer": lambda: int(_first_number(self._text, r"-?\d+")),
-            "number": lambda: _first_number(self._text, r"-?\d+(?:\.\d+)?"),
-            "boolean": lambda: True,
-            "null": lambda: None,
-        }
-        return makers.get(_schema_type(schema), lambda: "example")()
-
-    def _object(self, schema: JSONDict, depth: int) -> JSONDict:
-        properties = schema.get("properties")
-        properties = properties if isinstance(properties, dict) else {}
-        result = {name: self.value(sub, depth + 1) for name, sub in properties.items()}
-        required = schema.get("required")
-        for name in required if isinstance(required, list) else []:
-            result.setdefault(str(name), "example")
-        return result
-
-    def _resolve(self, schema: Any) -> Any:
-        ref = schema.get("$ref") if isinstance(schema, dict) else None
-        if not isinstance(ref, str) or not ref.startswith("#/"):
-            return schema
-        target = self._root
-        for key in ref[2:].split("/"):
-            target = target.get(key) if isinstance(target, dict) else None
-        return target if isinstance(target, dict) else {}
-
-
 # --- the simulated model ---------------------------------------------------------------------
 
 
@@ -176,7 +124,7 @@ def _tool_call(index: int, name: str, function: JSONDict, text: str) -> Scripted
     # Qwen sends an empty string, not "{}", for a tool without parameters.
     arguments = ""
     if has_properties:
-        arguments = json.dumps(SchemaFaker(parameters, text).value(parameters))
+        arguments = json.dumps(SchemaFaker(parameters, text).value(parameters), ensure_ascii=False)
     digest = hashlib.sha256(f"{index}:{name}:{arguments}".encode()).hexdigest()
     return ScriptedToolCall(name=name, arguments=arguments, id=f"call_{digest[:24]}")
 
@@ -195,21 +143,75 @@ def quoted_words(text: str) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+@dataclass(frozen=True)
+class Prompt:
+    """What the simulated model reads: the question, its context, the questions before it."""
+
+    question: str
+    context: list[str]
+    earlier: list[str]
+    images: int
+    videos: int
+
+    @classmethod
+    def of(cls, request: JSONDict) -> Prompt:
+        messages = [m for m in messages_of(request) if isinstance(m, dict)]
+        last = last_user_message(messages)
+        text = message_text(last)
+        question = _reading.question_of(text)
+        # A RAG prompt carries its passages in the system message or around the question.
+        around = text.replace(question, "\n") if question != text.strip() else ""
+        systems = [message_text(m) for m in messages if m.get("role") == "system"]
+        users = [m for m in messages if m.get("role") == "user" and m is not last]
+        earlier = [_reading.question_of(message_text(m)) for m in users]
+        images, videos = media_counts(last)
+        context = _reading.passages("\n".join([*systems, around]))
+        return cls(question, context, earlier, images, videos)
+
+    @property
+    def passage(self) -> _reading.Passage | None:
+        return _reading.best_passage(self.question, self.context)
+
+
+def _tool_names(messages: list[Any]) -> dict[str, str]:
+    """Tool call ids to function names, from the assistant turns that made the calls."""
+    found: dict[str, str] = {}
+    for message in messages:
+        calls = message.get("tool_calls") if isinstance(message, dict) else None
+        for call in calls if isinstance(calls, list) else []:
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(call.get("id"), str):
+                found[call["id"]] = str(function.get("name"))
+    return found
+
+
 def _tool_results(messages: list[Any]) -> list[str]:
+    names = _tool_names(messages)
     results: list[str] = []
     for message in reversed(messages):
         if not isinstance(message, dict) or message.get("role") != "tool":
             break
-        results.insert(0, message_text(message))
+        name = names.get(str(message.get("tool_call_id")), "the tool")
+        results.insert(0, f"According to {name}: {message_text(message)}")
     return results
 
 
-def _greeting(text: str, message: Any) -> str:
-    answer = f"Hello! You asked: {text.strip() or '(no text)'}"
-    images, videos = media_counts(message)
-    if images or videos:
-        answer += f" I can see {images} image(s) and {videos} video(s)."
-    return answer
+def _media(prompt: Prompt) -> str:
+    counts = [(prompt.images, "image"), (prompt.videos, "video")]
+    attached = [f"{n} {kind}{'s' if n > 1 else ''}" for n, kind in counts if n]
+    return f" ({' and '.join(attached)} attached)" if attached else ""
+
+
+def _plain_answer(prompt: Prompt) -> str:
+    passage = prompt.passage
+    if passage is not None:
+        return f"From the context: {passage.text}"
+    follow_up = f'Following up on "{prompt.earlier[-1]}": ' if prompt.earlier else ""
+    question = prompt.question or "(no text)"
+    return (
+        f'{follow_up}About "{question}"{_media(prompt)}: this is the local test server\'s '
+        "simulated answer; with ANYFAST_API_KEY set, the real model answers."
+    )
 
 
 def _formatted(response_format: JSONDict, text: str) -> str | None:
@@ -217,29 +219,41 @@ def _formatted(response_format: JSONDict, text: str) -> str | None:
     if kind == "json_schema":
         spec = response_format.get("json_schema")
         schema = spec.get("schema") if isinstance(spec, dict) else None
-        return json.dumps(SchemaFaker(schema, text).value(schema))
+        return json.dumps(SchemaFaker(schema, text).value(schema), ensure_ascii=False)
     if kind == "json_object":
         keys = quoted_words(text)
         if not keys:
-            return json.dumps({"answer": f"You asked: {text.strip()}"})
+            return json.dumps({"answer": _reading.question_of(text)}, ensure_ascii=False)
         return json.dumps({key: f"example {key}" for key in keys})
     return None
 
 
-def _answer(request: JSONDict, text: str) -> str:
+def _answer(request: JSONDict, prompt: Prompt, text: str) -> str:
     messages = messages_of(request)
     if last_role(messages) == "tool":
-        return "The tool returned: " + "; ".join(_tool_results(messages))
+        return " ".join(_tool_results(messages))
     response_format = request.get("response_format")
     formatted = _formatted(response_format, text) if isinstance(response_format, dict) else None
-    if formatted is not None:
-        return formatted
-    return _greeting(text, last_user_message(messages))
+    return formatted if formatted is not None else _plain_answer(prompt)
 
 
-def _reasoning(request: JSONDict, text: str) -> str:
-    topic = text.strip() or "the conversation so far"
-    thought = f"Let me think about {topic}. A short, direct answer will do."
+def _plan(request: JSONDict, prompt: Prompt, calls: list[ScriptedToolCall]) -> str:
+    passage = prompt.passage
+    if calls:
+        named = ", ".join(f"{call.name}({call.arguments_json})" for call in calls)
+        return f"A tool can answer this: I will call {named}."
+    if last_role(messages_of(request)) == "tool":
+        return "The tool has answered; I will pass its result on."
+    if passage is not None:
+        return f'The most relevant passage is "{passage.text}".'
+    return "A short, direct answer will do."
+
+
+def _reasoning(request: JSONDict, prompt: Prompt, calls: list[ScriptedToolCall]) -> str:
+    topic = prompt.question.rstrip("?").strip() or "the conversation so far"
+    if topic[1:2].islower():
+        topic = topic[0].lower() + topic[1:]
+    thought = f"Let me think about {topic}. {_plan(request, prompt, calls)}"
     budget = request.get("thinking_budget")
     return first_words(thought, budget) if is_int(budget) and budget > 0 else thought
 
@@ -275,25 +289,46 @@ def _limited(content: str, reasoning: str | None, request: JSONDict) -> Reply:
 
 def simulate(request: JSONDict) -> Reply:
     """The default responder: a deterministic stand-in for the model."""
-    messages = messages_of(request)
-    text = message_text(last_user_message(messages))
-    thinking = request.get("enable_thinking") is True
-    reasoning = _reasoning(request, text) if thinking else None
+    text = message_text(last_user_message(messages_of(request)))
+    prompt = Prompt.of(request)
     calls = choose_tool_calls(request, text)
+    thinking = request.get("enable_thinking") is True
+    reasoning = _reasoning(request, prompt, calls) if thinking else None
     if calls:
         return Reply(reasoning=reasoning, tool_calls=calls)
-    return _limited(_answer(request, text), reasoning, request)
+    return _limited(_answer(request, prompt, text), reasoning, request)
 
 
 # --- embeddings ------------------------------------------------------------------------------
 
 
-def embed(text: str, dimension: int) -> list[float]:
-    """A unit vector that depends only on the text: equal texts get equal vectors."""
+def _unit(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in vector))
+    return [x / norm for x in vector] if norm else vector
+
+
+def _noise(text: str, dimension: int) -> list[float]:
     digest = hashlib.shake_256(text.encode()).digest(4 * dimension)
-    raw = [int.from_bytes(digest[i : i + 4], "big") / 2**31 - 1.0 for i in range(0, len(digest), 4)]
-    norm = math.sqrt(sum(x * x for x in raw)) or 1.0
-    return [x / norm for x in raw]
+    return [
+        int.from_bytes(digest[i : i + 4], "big") / 2**31 - 1.0 for i in range(0, len(digest), 4)
+    ]
+
+
+def embed(text: str, dimension: int) -> list[float]:
+    """A hashed bag of words, normalised: texts sharing words point the same way.
+
+    Each content word adds +1 or -1 at a position its hash picks, so cosine similarity tracks
+    word overlap; equal texts get equal vectors. A text with no content word gets a
+    pseudo-random vector of its own.
+    """
+    vector = [0.0] * dimension
+    for term in _reading.terms(text):
+        digest = hashlib.blake2b(term.encode(), digest_size=8).digest()
+        slot = int.from_bytes(digest[:4], "big") % dimension
+        vector[slot] += 1.0 if digest[4] & 1 else -1.0
+    if not any(vector):
+        vector = _noise(text, dimension)
+    return _unit(vector)
 
 
 def embeddings_body(request: JSONDict, dimension: int) -> JSONDict:
