@@ -18,7 +18,7 @@ test scripts) and ``pytest_plugin`` (the ``anyfast_server`` fixture).
 
 from anyfast_client.testing.replies import ErrorReply, Reply, Responder, ScriptedToolCall
 from anyfast_client.testing.server import AnyfastTestServer, RecordedRequest, live_or_local
-from anyfast_client.testing.simulation import simulate
+from anyfast_client.testing.simulation import echo, simulate
 
 __all__ = [
     "AnyfastTestServer",
@@ -27,6 +27,7 @@ __all__ = [
     "Reply",
     "Responder",
     "ScriptedToolCall",
+    "echo",
     "live_or_local",
     "simulate",
 ]

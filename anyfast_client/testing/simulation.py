@@ -299,6 +299,14 @@ def simulate(request: JSONDict) -> Reply:
     return _limited(_answer(request, prompt, text), reasoning, request)
 
 
+def echo(request: JSONDict) -> Reply:
+    """A responder answering with the last user message's text, word for word.
+
+    For tests that check which prompt got which answer: ``server.responder = echo``.
+    """
+    return Reply(content=message_text(last_user_message(messages_of(request))))
+
+
 # --- embeddings ------------------------------------------------------------------------------
 
 

@@ -67,6 +67,7 @@ async def test_bind_tools_takes_every_kind(
     make_model: MakeModel, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
     model = make_model().bind_tools([GetWeather, get_time, add, _DICT_TOOL], strict=True)
+    anyfast_server.enqueue(Reply(tool_calls=[ScriptedToolCall("GetWeather", {"city": "Paris"})]))
     message = await drive.invoke(model, "What is the weather in Paris? Use GetWeather")
     sent = anyfast_server.last_request.json["tools"]
     assert [t["function"]["name"] for t in sent] == ["GetWeather", "get_time", "add", "ping"]
@@ -74,7 +75,7 @@ async def test_bind_tools_takes_every_kind(
     assert message.tool_calls == [
         {
             "name": "GetWeather",
-            "args": {"city": "example"},
+            "args": {"city": "Paris"},
             "id": message.tool_calls[0]["id"],
             "type": "tool_call",
         }
