@@ -144,15 +144,25 @@ async def test_predict_and_call_runs_the_tool(llm: Anyfast, drive: Driver) -> No
 
 PROMPT = PromptTemplate("Extract the invoice: {text}")
 TEXT = "ACME owes 42 dollars"
+INVOICE = Invoice(customer="ACME", amount=42)
 
 
-async def test_structured_predict(make_llm: Make, drive: Driver) -> None:
+def _script_invoice(server: AnyfastTestServer) -> None:
+    """The model's answer to the extraction: a call of the Invoice tool."""
+    call = ScriptedToolCall("Invoice", {"customer": "ACME", "amount": 42})
+    server.enqueue(Reply(tool_calls=[call]))
+
+
+async def test_structured_predict(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
     llm = make_llm()
+    _script_invoice(anyfast_server)
     if drive.api == "sync":
         invoice = llm.structured_predict(Invoice, PROMPT, text=TEXT)
     else:
         invoice = await llm.astructured_predict(Invoice, PROMPT, text=TEXT)
-    assert invoice == Invoice(customer="example", amount=42)
+    assert invoice == INVOICE
 
 
 async def test_structured_predict_while_thinking_warns_and_works(
@@ -165,31 +175,39 @@ async def test_structured_predict_while_thinking_warns_and_works(
     assert _body(anyfast_server)["tool_choice"] == "required"
 
 
-def test_stream_structured_predict(llm: Anyfast) -> None:
+def test_stream_structured_predict(llm: Anyfast, anyfast_server: AnyfastTestServer) -> None:
+    _script_invoice(anyfast_server)
     partials = list(llm.stream_structured_predict(Invoice, PROMPT, text=TEXT))
     final = partials[-1]
     assert isinstance(final, Invoice)
-    assert final == Invoice(customer="example", amount=42)
+    assert final == INVOICE
 
 
-async def test_as_structured_llm(llm: Anyfast, drive: Driver) -> None:
+async def test_as_structured_llm(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    _script_invoice(anyfast_server)
     structured = llm.as_structured_llm(Invoice)
     response = await drive.chat(structured, [ChatMessage(role="user", content=TEXT)])
-    assert response.raw == Invoice(customer="example", amount=42)
+    assert response.raw == INVOICE
 
 
-async def test_astream_structured_predict(llm: Anyfast) -> None:
+async def test_astream_structured_predict(llm: Anyfast, anyfast_server: AnyfastTestServer) -> None:
+    _script_invoice(anyfast_server)
     partials = [p async for p in await llm.astream_structured_predict(Invoice, PROMPT, text=TEXT)]
-    assert partials[-1] == Invoice(customer="example", amount=42)
+    assert partials[-1] == INVOICE
 
 
 # LlamaIndex's StructuredLLM streams with pydantic's deprecated .json(): its warning, not ours.
 @pytest.mark.filterwarnings("ignore:The `json` method is deprecated")
-async def test_as_structured_llm_streams(llm: Anyfast, drive: Driver) -> None:
+async def test_as_structured_llm_streams(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    _script_invoice(anyfast_server)
     structured = llm.as_structured_llm(Invoice)
     responses = await drive.stream(structured, [ChatMessage(role="user", content=TEXT)])
-    assert responses[-1].raw == Invoice(customer="example", amount=42)
-    assert json.loads(responses[-1].message.content or "") == {"customer": "example", "amount": 42}
+    assert responses[-1].raw == INVOICE
+    assert json.loads(responses[-1].message.content or "") == {"customer": "ACME", "amount": 42}
 
 
 async def test_tool_options_on_the_wire(
@@ -233,9 +251,10 @@ async def test_parallel_calls_and_results_go_back_on_the_wire(
     assert len(ids) == 2 and all(ids)
     legacy = ChatMessage(role="assistant", additional_kwargs=first.message.additional_kwargs)
     for assistant in (first.message, legacy):  # blocks, or the pre-block additional_kwargs
+        anyfast_server.enqueue(Reply(content="Rainy, and it is noon."))
         history = [ChatMessage(role="user", content=question), assistant]
         answer = await drive.chat(llm, [*history, *_tool_results(first.message)])
-        assert answer.message.content == "The tool returned: result 0; result 1"
+        assert answer.message.content == "Rainy, and it is noon."
         sent = _body(anyfast_server)["messages"]
         assert [c["id"] for c in sent[1]["tool_calls"]] == ids
         assert [c["function"]["name"] for c in sent[1]["tool_calls"]] == ["get_weather", "get_time"]
