@@ -206,10 +206,10 @@ def _plain_answer(prompt: Prompt) -> str:
     passage = prompt.passage
     if passage is not None:
         return f"From the context: {passage.text}"
-    follow_up = f'Following up on "{prompt.earlier[-1]}": ' if prompt.earlier else ""
+    follow_up = f', following "{prompt.earlier[-1]}"' if prompt.earlier else ""
     question = prompt.question or "(no text)"
     return (
-        f'{follow_up}About "{question}"{_media(prompt)}: this is the local test server\'s '
+        f'About "{question}"{follow_up}{_media(prompt)}: this is the local test server\'s '
         "simulated answer; with ANYFAST_API_KEY set, the real model answers."
     )
 
