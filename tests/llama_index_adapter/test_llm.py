@@ -39,10 +39,29 @@ def _body(server: AnyfastTestServer, index: int = -1) -> dict[str, Any]:
 # --------------------------------------------------------------------------- reasoning, usage
 
 
+def _usage(*, reasoning_tokens: int) -> dict[str, Any]:
+    """Usage as the server would report it, scripted so the test owns the numbers."""
+    return {
+        "prompt_tokens": 4,
+        "completion_tokens": reasoning_tokens + 5,
+        "total_tokens": reasoning_tokens + 9,
+        "prompt_tokens_details": {
+            "cached_tokens": 0,
+            "text_tokens": 4,
+            "image_tokens": 0,
+            "video_tokens": 0,
+        },
+        "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
+    }
+
+
 async def test_chat_puts_thinking_before_text_with_usage(
     make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
-    anyfast_server.enqueue(Reply(content="Blue light scatters.", reasoning="Rayleigh, so short."))
+    usage = _usage(reasoning_tokens=3)
+    anyfast_server.enqueue(
+        Reply(content="Blue light scatters.", reasoning="Rayleigh, so short.", usage=usage)
+    )
     response = await drive.chat(make_llm(enable_thinking=True), user("Why is the sky blue?"))
 
     thinking, text = response.message.blocks
@@ -76,7 +95,8 @@ async def test_stream_splits_thinking_from_answer(
 ) -> None:
     reasoning = "First I consider the question carefully."
     answer = "The answer is forty-two, as everyone knows."
-    anyfast_server.enqueue(Reply(content=answer, reasoning=reasoning, chunk_size=5))
+    usage = _usage(reasoning_tokens=6)
+    anyfast_server.enqueue(Reply(content=answer, reasoning=reasoning, chunk_size=5, usage=usage))
     responses = await drive.stream(make_llm(enable_thinking=True), user("meaning of life"))
 
     thinking = [
