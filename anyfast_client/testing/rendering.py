@@ -154,9 +154,10 @@ class ChunkedWriter:
     Writes are held until ``flush`` or 64 KiB, so a coalesced 20 MB stream is not 3M syscalls.
     """
 
-    def __init__(self, wfile: Any) -> None:
+    def __init__(self, wfile: Any, write_size: int | None = None) -> None:
         self._wfile = wfile
         self._buffer = bytearray()
+        self._write_size = write_size
 
     def write(self, data: bytes) -> None:
         self._buffer += data
@@ -164,9 +165,11 @@ class ChunkedWriter:
             self.flush()
 
     def flush(self) -> None:
-        if self._buffer:
-            self._wfile.write(b"%x\r\n%s\r\n" % (len(self._buffer), bytes(self._buffer)))
-            self._buffer.clear()
+        size = self._write_size or len(self._buffer) or 1
+        for start in range(0, len(self._buffer), size):
+            piece = bytes(self._buffer[start : start + size])
+            self._wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self._buffer.clear()
 
     def close(self) -> None:
         self.flush()

@@ -40,7 +40,8 @@ class Reply:
     """A successful chat completion, sent whole or as a stream depending on the request.
 
     A stream leaves one write per event; ``coalesce=True`` batches events into 64 KiB writes,
-    for replies of many megabytes.
+    for replies of many megabytes. ``write_size=n`` sends each write as n-byte pieces, each
+    its own HTTP chunk and socket write, so events and multi-byte characters straddle reads.
     """
 
     content: str = ""
@@ -56,6 +57,7 @@ class Reply:
     delay: float = 0.0
     chunk_delay: float = 0.0
     coalesce: bool = False
+    write_size: int | None = None
     ping: bool = False
     cut_after: int | None = None
     error_after: int | None = None
@@ -66,6 +68,8 @@ class Reply:
     def __post_init__(self) -> None:
         if self.chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
+        if self.write_size is not None and self.write_size < 1:
+            raise ValueError("write_size must be at least 1")
         if self.line_ending not in ("\n", "\r\n", "\r"):
             raise ValueError("line_ending must be '\\n', '\\r\\n' or '\\r'")
 

@@ -400,7 +400,7 @@ class _Handler(BaseHTTPRequestHandler):
             "Transfer-Encoding": "chunked",
         }
         self._send_head(200, defaults, reply.headers)
-        writer = ChunkedWriter(self.wfile)
+        writer = ChunkedWriter(self.wfile, reply.write_size)
         if write_events(writer, reply, stream_payloads(reply, request), self.server.app._stopping):
             writer.close()
         else:

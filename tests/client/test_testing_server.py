@@ -17,6 +17,8 @@ import pytest
 
 from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply, ScriptedToolCall, simulate
 
+from .conftest import Api, request
+
 MODEL = "qwen3.6-flash"
 WEATHER_TOOL = {
     "type": "function",
@@ -538,17 +540,34 @@ def test_crlf_line_endings(client: httpx.Client, server: AnyfastTestServer) -> N
 
 def test_streams_leave_one_write_per_event(server: AnyfastTestServer) -> None:
     server.enqueue(Reply(content="abcdef", chunk_size=2))
+    # One HTTP chunk per event: the role chunk, three pieces, the finish chunk and [DONE].
+    assert len(_chunk_sizes(server, chat(stream=True))) == 6
+    server.enqueue(Reply(content="abcdef", chunk_size=2, coalesce=True))
+    assert len(_chunk_sizes(server, chat(stream=True))) == 1
+
+
+def _chunk_sizes(server: AnyfastTestServer, body: dict[str, Any]) -> list[int]:
+    """The HTTP chunk sizes of a streamed answer, read off the raw socket."""
     connection = http.client.HTTPConnection("127.0.0.1", int(server.origin.rsplit(":", 1)[1]))
     headers = {"Authorization": "Bearer test-key", "Content-Type": "application/json"}
-    connection.request("POST", "/v1/chat/completions", json.dumps(chat(stream=True)), headers)
+    connection.request("POST", "/v1/chat/completions", json.dumps(body), headers)
     response = connection.getresponse()
-    # One HTTP chunk per event: the role chunk, three pieces, the finish chunk and [DONE].
     sizes = []
     while size := int(response.fp.readline().split(b";")[0], 16):
         sizes.append(size)
         response.fp.read(size + 2)
     connection.close()
-    assert len(sizes) == 6
+    return sizes
+
+
+def test_write_size_splits_events_and_characters(
+    client: httpx.Client, server: AnyfastTestServer
+) -> None:
+    server.enqueue(Reply(content="東京", write_size=1))
+    assert set(_chunk_sizes(server, chat(stream=True))) == {1}
+    server.enqueue(Reply(content="東京 and Zürich", chunk_size=3, write_size=5))
+    parsed = chunks(stream(client, chat()))
+    assert joined(parsed, "content") == "東京 and Zürich"
 
 
 def test_json_goes_out_as_raw_utf8(client: httpx.Client, server: AnyfastTestServer) -> None:
@@ -760,3 +779,16 @@ def test_stop_is_prompt_with_idle_and_delayed_connections() -> None:
 def _ignore_errors(base_url: str, headers: dict[str, str]) -> None:
     with contextlib.suppress(httpx.HTTPError):
         httpx.post(f"{base_url}/chat/completions", json=chat(), headers=headers, timeout=5)
+
+
+def test_the_client_reassembles_characters_split_across_reads(
+    mode: str, server: AnyfastTestServer
+) -> None:
+    api = Api(mode, base_url=server.base_url, api_key=server.api_key)
+    text = "Zürich, 東京, 22 °C 🌤"
+    server.enqueue(Reply(content=text, reasoning="思考…", chunk_size=3, write_size=1))
+    try:
+        message = api.stream(request(enable_thinking=True)).completion.choices[0].message
+    finally:
+        api.close()
+    assert (message.content, message.reasoning_content) == (text, "思考…")
