@@ -11,9 +11,14 @@ queue of scripted replies or, when the queue is empty, from a deterministic simu
         ...  # point a client at server.base_url with api_key="test-key"
         assert server.last_request.json["model"] == "qwen3.6-flash"
 
+Without a script, a simulation answers from the prompt itself (see ``simulation``): good
+for examples, never for asserting wording. ``server.responder = echo`` answers each request
+with its last user message, for tests that check which prompt got which answer.
+
 Modules: ``server`` (HTTP and connections), ``rendering`` (bodies and SSE events),
 ``simulation`` (the simulated model), ``checks`` (request validation), ``replies`` (what a
-test scripts) and ``pytest_plugin`` (the ``anyfast_server`` fixture).
+test scripts: ``Reply``, ``ScriptedToolCall``, ``ErrorReply``) and ``pytest_plugin`` (the
+``anyfast_server`` fixture).
 """
 
 from anyfast_client.testing.replies import ErrorReply, Reply, Responder, ScriptedToolCall

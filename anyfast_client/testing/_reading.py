@@ -14,6 +14,7 @@ _NAME = re.compile(r"[A-Z][\w'-]*(?:[ \t]+[A-Z][\w'-]*)*")
 _CODE = re.compile(r"\b[A-Z]{3}\b")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _QUERY = re.compile(r"(?:Query|Question):\s*(.+?)\s*(?:\n\s*Answer:.*)?$", re.S | re.I)
+_MARKER = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _SENTENCE = re.compile(r"[^.?!\n]+[.?!]?")
 
 STOPWORDS = frozenset(
@@ -98,7 +99,7 @@ def passages(text: str) -> list[str]:
     """The lines of a context block, and the sentences of long lines."""
     found: list[str] = []
     for line in text.splitlines():
-        line = line.strip().lstrip("-*•0123456789.) ").strip()
+        line = _MARKER.sub("", line).strip()
         if line:
             found += sentences(line) if len(line) > 200 else [line]
     return found
