@@ -51,7 +51,8 @@ def main() -> None:
             message.pretty_print()
 
         # Structured output runs with thinking off for that call; `model` keeps thinking on.
-        city = model.with_structured_output(City).invoke("Which city is the capital of Peru?")
+        text = "Lima is the capital of Peru."
+        city = model.with_structured_output(City).invoke(f"Extract the city and country: {text}")
         print(f"\nStructured: {city!r}\n")
 
         asyncio.run(stream_reasoning(model))

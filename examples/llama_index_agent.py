@@ -1,7 +1,8 @@
 """A LlamaIndex FunctionAgent on Anyfast: the model thinks, calls a tool, answers.
 
 With ANYFAST_API_KEY set it talks to the real API; without it, to the package's local test
-server, whose simulated model calls the tool and repeats what it returned:
+server, whose simulated model fills the tool's arguments from the question and repeats
+what the tool returned:
 
     python examples/llama_index_agent.py
 """
@@ -17,16 +18,19 @@ from anyfast_client.testing import live_or_local
 from llama_index_anyfast import Anyfast
 
 
-def exchange_rate(currency: str) -> str:
-    """Euros per one unit of the given currency (ISO code, e.g. USD)."""
+def to_euros(amount: float, currency: str) -> str:
+    """Converts an amount of a currency (ISO code, e.g. USD) to euros."""
     rates = {"USD": 0.92, "GBP": 1.17, "JPY": 0.0061}
-    return f"1 {currency} = {rates.get(currency.upper(), 1.0)} EUR"
+    rate = rates.get(currency.upper())
+    if rate is None:
+        return f"No rate for {currency!r}; known: {', '.join(rates)}"
+    return f"{amount:g} {currency.upper()} = {amount * rate:.2f} EUR"
 
 
 async def main() -> None:
     with live_or_local(url_field="api_base") as settings:
         llm = Anyfast(enable_thinking=True, **settings)
-        agent = FunctionAgent(tools=[exchange_rate], llm=llm)
+        agent = FunctionAgent(tools=[to_euros], llm=llm)
         handler = agent.run("How many euros is 100 USD?", memory=ChatMemoryBuffer.from_defaults())
         async for event in handler.stream_events():
             if isinstance(event, AgentStream):

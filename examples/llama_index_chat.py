@@ -41,9 +41,11 @@ def main() -> None:
         # Structured output goes through a forced tool call, which the API refuses while
         # thinking: Anyfast would switch thinking off for that call with an
         # AnyfastWarning. Saying so per call skips the warning.
-        prompt = PromptTemplate("Name the capital of {country}.")
+        prompt = PromptTemplate("Extract the city and its country: {text}")
         options = {"enable_thinking": False}
-        print(llm.structured_predict(City, prompt, country="France", llm_kwargs=options))
+        text = "Paris is the capital of France."
+        city = llm.structured_predict(City, prompt, text=text, llm_kwargs=options)
+        print(f"\nStructured: {city!r}")
         llm.close()
 
 

@@ -15,16 +15,19 @@ def langchain_demo(settings: dict[str, str]) -> None:
     from langchain_anyfast import ChatAnyfast
 
     model = ChatAnyfast(model="qwen3.6-flash", enable_thinking=True, **settings)
-    print("LangChain, streamed:\n[thinking] ", end="")
-    answering = False
-    for chunk in model.stream("Why is the sky blue? One sentence."):
+    question = "Why is the sky blue? One sentence."
+    print(f"LangChain, streamed: {question}\n[thinking] ", end="")
+    answer = ""
+    for chunk in model.stream(question):
         reasoning = chunk.additional_kwargs.get("reasoning_content")
-        if chunk.text and not answering:
+        if chunk.text and not answer:
             print("\n[answer] ", end="")
-            answering = True
+        answer += chunk.text
         print(reasoning or chunk.text, end="", flush=True)
-    answer = model.invoke("And at sunset?")
-    print(f"\n\nLangChain, invoked: {answer.text}\nusage: {answer.usage_metadata}\n")
+    # The model remembers nothing between calls: a follow-up carries the conversation.
+    history = [("human", question), ("ai", answer), ("human", "And at sunset?")]
+    follow_up = model.invoke(history)
+    print(f"\n\nLangChain, follow-up: {follow_up.text}\nusage: {follow_up.usage_metadata}\n")
 
 
 def llama_index_demo(settings: dict[str, str]) -> None:

@@ -433,7 +433,7 @@ async def test_a_llama_index_agent_runs_a_tool_round_trip(
     from llama_index.core.agent.workflow import FunctionAgent
     from llama_index.core.tools import FunctionTool
 
-    from anyfast_client.testing import ToolCall
+    from anyfast_client.testing import ScriptedToolCall
 
     def weather(city: str) -> str:
         """The weather in a city."""
@@ -443,7 +443,7 @@ async def test_a_llama_index_agent_runs_a_tool_round_trip(
         tools=[FunctionTool.from_defaults(weather)], llm=build_model(Anyfast), verbose=False
     )
     anyfast_server.enqueue(
-        Reply(tool_calls=[ToolCall("weather", {"city": "Oslo"}, id="call_7")]),
+        Reply(tool_calls=[ScriptedToolCall("weather", {"city": "Oslo"}, id="call_7")]),
         Reply(content="It is 3C in Oslo."),
     )
     answer = await agent.run(user_msg="Weather in Oslo?")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from anyfast_client import AuthenticationError, StreamInterruptedError
-from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply, ToolCall
+from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply, ScriptedToolCall
 
 from .conftest import Api, request
 
@@ -32,8 +32,8 @@ def test_streamed_thinking_ping_and_crlf(api: Api, anyfast_server: AnyfastTestSe
 
 def test_streamed_tool_calls(api: Api, anyfast_server: AnyfastTestServer) -> None:
     calls = [
-        ToolCall(name="get_weather", arguments='{"city": "Paris"}'),
-        ToolCall(name="now", arguments=""),
+        ScriptedToolCall(name="get_weather", arguments='{"city": "Paris"}'),
+        ScriptedToolCall(name="now", arguments=""),
     ]
     anyfast_server.enqueue(Reply(tool_calls=calls))
     merged = api.stream(request()).completion.choices[0].message.tool_calls

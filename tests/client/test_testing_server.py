@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from anyfast_client._testing_model import simulate
-from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply, ToolCall
+from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply, ScriptedToolCall, simulate
+
+from .conftest import Api, request
 
 MODEL = "qwen3.6-flash"
 WEATHER_TOOL = {
@@ -111,14 +112,40 @@ def test_api_key_none_accepts_any_token_but_not_none() -> None:
 
 
 THINKING = {"enable_thinking": True}
-INVALID = [
+GATEWAY_CHECKS = [
     ({"model": None}, "model"),
     ({"messages": []}, "messages"),
     ({"messages": "hi"}, "messages"),
+]
+
+
+@pytest.mark.parametrize(("patch", "named"), GATEWAY_CHECKS)
+def test_gateway_refusals_come_in_the_gateway_shape(
+    client: httpx.Client, patch: dict[str, Any], named: str
+) -> None:
+    body = {key: value for key, value in {**chat(), **patch}.items() if value is not None}
+    response = client.post("/chat/completions", json=body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["type"], error["code"], error["param"]) == (
+        "new_api_error",
+        "invalid_request",
+        named,
+    )
+    assert named in error["message"] and "(request id: " in error["message"]
+
+
+def test_a_body_that_is_not_json_is_refused_by_the_gateway(client: httpx.Client) -> None:
+    response = client.post("/chat/completions", content=b"{not json")
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "new_api_error"
+
+
+INVALID = [
     ({"messages": [{"content": "no role"}]}, "role"),
     ({"temperature": 2.5}, "temperature"),
     ({"temperature": -0.1}, "temperature"),
-    ({"top_p": 0}, "top_p"),
+    ({"top_p": -0.1}, "top_p"),
     ({"top_p": 1.5}, "top_p"),
     ({"max_completion_tokens": 0}, "max_completion_tokens"),
     ({"max_completion_tokens": 65537}, "max_completion_tokens"),
@@ -143,7 +170,7 @@ INVALID = [
 
 
 @pytest.mark.parametrize(("patch", "named"), INVALID)
-def test_invalid_requests_get_400_naming_the_problem(
+def test_upstream_refusals_come_in_upstream_shape(
     client: httpx.Client, patch: dict[str, Any], named: str
 ) -> None:
     body = {key: value for key, value in {**chat(), **patch}.items() if value is not None}
@@ -151,7 +178,8 @@ def test_invalid_requests_get_400_naming_the_problem(
     assert response.status_code == 400
     error = response.json()["error"]
     assert named in error["message"]
-    assert error["type"] == "invalid_request_error"
+    assert (error["type"], error["code"]) == ("invalid_request_error", "invalid_parameter_error")
+    assert error["message"].startswith("<400> InternalError.Algo.InvalidParameter: ")
     assert "(request id: " in error["message"]
 
 
@@ -159,7 +187,7 @@ def test_valid_edge_values_are_accepted(client: httpx.Client) -> None:
     body = chat(
         "reply in json",
         temperature=0,
-        top_p=1,
+        top_p=0,
         max_completion_tokens=65536,
         stop=["x"],
         response_format={"type": "json_object"},
@@ -193,7 +221,7 @@ def test_completion_has_the_full_shape(client: httpx.Client) -> None:
     choice = body["choices"][0]
     assert choice["finish_reason"] == "stop"
     assert choice["message"]["role"] == "assistant"
-    assert "What is 2 + 2?" in choice["message"]["content"]
+    assert '"What is 2 + 2?"' in choice["message"]["content"]
     assert "reasoning_content" not in choice["message"]
     usage = body["usage"]
     assert usage["prompt_tokens_details"] == {
@@ -247,16 +275,18 @@ def test_length_hit_while_thinking_leaves_content_empty(client: httpx.Client) ->
 
 
 def test_stop_cuts_content_at_the_first_stop_string(client: httpx.Client) -> None:
+    whole = simulate(chat("one two three")).content
     body = chat("one two three", stop=["three", "two"])
     choice = client.post("/chat/completions", json=body).json()["choices"][0]
-    assert choice["message"]["content"] == "Hello! You asked: one "
+    assert choice["message"]["content"] == whole[: whole.index("two")]
     assert choice["finish_reason"] == "stop"
 
 
 def test_max_completion_tokens_truncates_with_length(client: httpx.Client) -> None:
+    whole = simulate(chat("one two three")).content
     body = chat("one two three", max_completion_tokens=3)
     choice = client.post("/chat/completions", json=body).json()["choices"][0]
-    assert choice["message"]["content"] == "Hello! You asked:"
+    assert choice["message"]["content"] == " ".join(whole.split()[:3])
     assert choice["finish_reason"] == "length"
 
 
@@ -268,7 +298,7 @@ def test_tool_call_arguments_follow_the_schema(client: httpx.Client) -> None:
     assert call["id"].startswith("call_") and call["type"] == "function"
     assert call["function"]["name"] == "get_weather"
     arguments = json.loads(call["function"]["arguments"])
-    assert arguments == {"city": "example", "days": 5, "unit": "celsius"}
+    assert arguments == {"city": "Paris", "days": 5, "unit": "celsius"}
 
 
 def test_tool_result_is_quoted_in_the_answer(client: httpx.Client) -> None:
@@ -289,7 +319,7 @@ def test_tool_result_is_quoted_in_the_answer(client: httpx.Client) -> None:
     ]
     body = {"model": MODEL, "messages": messages, "tools": [WEATHER_TOOL]}
     choice = client.post("/chat/completions", json=body).json()["choices"][0]
-    assert choice["message"]["content"] == "The tool returned: sunny, 21C"
+    assert choice["message"]["content"] == "According to get_weather: sunny, 21C"
     assert choice["finish_reason"] == "stop"
 
 
@@ -330,13 +360,74 @@ def test_json_schema_response_is_generated_from_the_schema() -> None:
         "$defs": {"Age": {"type": "integer"}},
     }
     fmt = {"type": "json_schema", "json_schema": {"name": "person", "schema": schema}}
-    reply = simulate(chat("a person aged 41, score 9.5", response_format=fmt))
-    assert json.loads(reply.content) == {"name": "example", "age": 41, "tags": [], "score": 41}
+    reply = simulate(chat("Ada is a person aged 41, score 9.5", response_format=fmt))
+    assert json.loads(reply.content) == {"name": "Ada", "age": 41, "tags": [], "score": 9.5}
 
 
 def test_simulated_model_is_deterministic() -> None:
     request = chat("call get_weather for 2 days", tools=[WEATHER_TOOL], **THINKING)
     assert simulate(request) == simulate(request)
+
+
+def test_a_rag_prompt_is_answered_from_the_passage_sharing_the_question_words() -> None:
+    context = "Answer from this context:\nThe Eiffel Tower is in Paris.\nFuji is in Japan."
+    request = {
+        "model": MODEL,
+        "messages": [
+            {"role": "system", "content": context},
+            {"role": "user", "content": "Where is the Eiffel Tower?"},
+        ],
+    }
+    assert simulate(request).content == "From the context: The Eiffel Tower is in Paris."
+
+
+def test_a_llama_index_style_query_block_is_answered_from_its_context() -> None:
+    text = (
+        "Context information is below.\n---\nRome is in Italy.\nOslo is in Norway.\n---\n"
+        "Query: Which country is Oslo in?\nAnswer: "
+    )
+    assert simulate(chat(text)).content == "From the context: Oslo is in Norway."
+
+
+def test_a_plain_question_is_named_and_a_follow_up_names_the_one_before() -> None:
+    assert '"Why is the sky blue?"' in simulate(chat("Why is the sky blue? Briefly.")).content
+    history = [
+        {"role": "user", "content": "Why is the sky blue?"},
+        {"role": "assistant", "content": "Rayleigh scattering."},
+        {"role": "user", "content": "And at sunset?"},
+    ]
+    answer = simulate({"model": MODEL, "messages": history}).content
+    assert '"Why is the sky blue?"' in answer and '"And at sunset?"' in answer
+
+
+def test_tool_arguments_take_codes_and_numbers_from_the_prompt() -> None:
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "convert",
+            "parameters": {
+                "type": "object",
+                "properties": {"amount": {"type": "number"}, "currency": {"type": "string"}},
+            },
+        },
+    }
+    (call,) = simulate(chat("How many euros is 100 USD?", tools=[tool])).tool_calls
+    assert call.arguments == '{"amount": 100, "currency": "USD"}'
+
+
+def test_thinking_talks_about_the_question_and_the_planned_call() -> None:
+    reply = simulate(chat("What is the weather in Lisbon?", tools=[WEATHER_TOOL], **THINKING))
+    assert reply.reasoning is not None
+    assert "the weather in Lisbon" in reply.reasoning and "get_weather" in reply.reasoning
+
+
+def test_a_scripted_reply_wins_over_the_simulation(
+    client: httpx.Client, server: AnyfastTestServer
+) -> None:
+    server.enqueue(Reply(content="scripted"))
+    body = chat("Where is the Eiffel Tower?", tools=[WEATHER_TOOL])
+    message = client.post("/chat/completions", json=body).json()["choices"][0]["message"]
+    assert message["content"] == "scripted" and "tool_calls" not in message
 
 
 # --- streaming -------------------------------------------------------------------------------
@@ -359,7 +450,7 @@ def test_stream_has_qwen_shape(client: httpx.Client) -> None:
         joined(parsed, "reasoning_content")
         == "Let me think about hi. A short, direct answer will do."
     )
-    assert joined(parsed, "content") == "Hello! You asked: hi"
+    assert joined(parsed, "content") == simulate(chat("hi")).content
     assert parsed[-1]["choices"][0] == {
         "index": 0,
         "delta": {},
@@ -388,7 +479,7 @@ def test_usage_chunk_only_with_include_usage(client: httpx.Client) -> None:
 
 
 def test_tool_calls_stream_like_qwen(client: httpx.Client) -> None:
-    text = "use get_weather and get_time"
+    text = "use get_weather for Oslo and get_time"
     parsed = chunks(stream(client, chat(text, tools=[WEATHER_TOOL, TIME_TOOL])))
     deltas = [
         c["choices"][0]["delta"]["tool_calls"][0]
@@ -401,7 +492,7 @@ def test_tool_calls_stream_like_qwen(client: httpx.Client) -> None:
     assert all(d["id"] == call_id for d in weather[1:-1])  # the full id repeats
     assert len(weather) > 3 and "id" not in weather[-1]
     arguments = "".join(d["function"]["arguments"] for d in weather)
-    assert json.loads(arguments)["city"] == "example"
+    assert json.loads(arguments)["city"] == "Oslo"
     clock = [d for d in deltas if d["index"] == 1]
     assert [d["function"].get("arguments") for d in clock] == ["", ""]
     assert parsed[-1]["choices"][0]["finish_reason"] == "tool_calls"
@@ -445,6 +536,46 @@ def test_crlf_line_endings(client: httpx.Client, server: AnyfastTestServer) -> N
     raw = client.post("/chat/completions", json={**chat(), "stream": True}).content
     assert raw.endswith(b"data: [DONE]\r\n\r\n")
     assert raw.count(b"\n") == raw.count(b"\r\n")
+
+
+def test_streams_leave_one_write_per_event(server: AnyfastTestServer) -> None:
+    server.enqueue(Reply(content="abcdef", chunk_size=2))
+    # One HTTP chunk per event: the role chunk, three pieces, the finish chunk and [DONE].
+    assert len(_chunk_sizes(server, chat(stream=True))) == 6
+    server.enqueue(Reply(content="abcdef", chunk_size=2, coalesce=True))
+    assert len(_chunk_sizes(server, chat(stream=True))) == 1
+
+
+def _chunk_sizes(server: AnyfastTestServer, body: dict[str, Any]) -> list[int]:
+    """The HTTP chunk sizes of a streamed answer, read off the raw socket."""
+    connection = http.client.HTTPConnection("127.0.0.1", int(server.origin.rsplit(":", 1)[1]))
+    headers = {"Authorization": "Bearer test-key", "Content-Type": "application/json"}
+    connection.request("POST", "/v1/chat/completions", json.dumps(body), headers)
+    response = connection.getresponse()
+    sizes = []
+    while size := int(response.fp.readline().split(b";")[0], 16):
+        sizes.append(size)
+        response.fp.read(size + 2)
+    connection.close()
+    return sizes
+
+
+def test_write_size_splits_events_and_characters(
+    client: httpx.Client, server: AnyfastTestServer
+) -> None:
+    server.enqueue(Reply(content="東京", write_size=1))
+    assert set(_chunk_sizes(server, chat(stream=True))) == {1}
+    server.enqueue(Reply(content="東京 and Zürich", chunk_size=3, write_size=5))
+    parsed = chunks(stream(client, chat()))
+    assert joined(parsed, "content") == "東京 and Zürich"
+
+
+def test_json_goes_out_as_raw_utf8(client: httpx.Client, server: AnyfastTestServer) -> None:
+    server.enqueue(Reply(content="22 °C, 東京"), Reply(content="22 °C, 東京"))
+    whole = client.post("/chat/completions", json=chat()).content
+    streamed = client.post("/chat/completions", json=chat(stream=True)).content
+    for raw in (whole, streamed):
+        assert "°".encode() in raw and b"\\u" not in raw
 
 
 def test_large_stream_arrives_whole(client: httpx.Client, server: AnyfastTestServer) -> None:
@@ -504,7 +635,7 @@ def test_reset_restores_the_default_responder_and_key(
     server.api_key = "another-key"
     server.reset()
     response = client.post("/chat/completions", json=chat("hi"))  # sends the built-in key
-    assert response.json()["choices"][0]["message"]["content"] == "Hello! You asked: hi"
+    assert response.json()["choices"][0]["message"]["content"] == simulate(chat("hi")).content
 
 
 def test_requests_are_recorded_in_order(client: httpx.Client, server: AnyfastTestServer) -> None:
@@ -527,8 +658,8 @@ def test_requests_are_recorded_in_order(client: httpx.Client, server: AnyfastTes
 def test_scripted_tool_calls_get_ids_and_json_arguments(
     client: httpx.Client, server: AnyfastTestServer
 ) -> None:
-    call = ToolCall("lookup", {"q": "cats"})
-    server.enqueue(Reply(tool_calls=[call, ToolCall("ping", "", id="call_fixed")]))
+    call = ScriptedToolCall("lookup", {"q": "cats"})
+    server.enqueue(Reply(tool_calls=[call, ScriptedToolCall("ping", "", id="call_fixed")]))
     message = client.post("/chat/completions", json=chat()).json()["choices"][0]["message"]
     ids = [c["id"] for c in message["tool_calls"]]
     assert ids == [call.id, "call_fixed"] and call.id and call.id.startswith("call_")
@@ -562,6 +693,20 @@ def test_embeddings_are_deterministic_unit_vectors(
     assert all(len(v) == 32 and math.isclose(sum(x * x for x in v), 1.0) for v in vectors)
     assert body["usage"] == {"prompt_tokens": 3, "total_tokens": 3}
     assert embed(client, server, "cat").json()["data"][0]["embedding"] == vectors[0]
+
+
+def test_embeddings_put_texts_sharing_words_closest(
+    client: httpx.Client, server: AnyfastTestServer
+) -> None:
+    passages = [
+        "The Eiffel Tower is in Paris.",
+        "Embeddings are served under /api/v3.",
+        "Mount Fuji is in Japan.",
+    ]
+    data = embed(client, server, [*passages, "Under which path are embeddings served?"]).json()
+    *vectors, question = [item["embedding"] for item in data["data"]]
+    scores = [sum(a * b for a, b in zip(question, v, strict=True)) for v in vectors]
+    assert scores.index(max(scores)) == 1
 
 
 def test_embeddings_reject_empty_input_and_honour_the_queue(
@@ -634,3 +779,16 @@ def test_stop_is_prompt_with_idle_and_delayed_connections() -> None:
 def _ignore_errors(base_url: str, headers: dict[str, str]) -> None:
     with contextlib.suppress(httpx.HTTPError):
         httpx.post(f"{base_url}/chat/completions", json=chat(), headers=headers, timeout=5)
+
+
+def test_the_client_reassembles_characters_split_across_reads(
+    mode: str, server: AnyfastTestServer
+) -> None:
+    api = Api(mode, base_url=server.base_url, api_key=server.api_key)
+    text = "Zürich, 東京, 22 °C 🌤"
+    server.enqueue(Reply(content=text, reasoning="思考…", chunk_size=3, write_size=1))
+    try:
+        message = api.stream(request(enable_thinking=True)).completion.choices[0].message
+    finally:
+        api.close()
+    assert (message.content, message.reasoning_content) == (text, "思考…")

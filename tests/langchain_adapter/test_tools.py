@@ -14,7 +14,7 @@ from typing_extensions import TypedDict
 
 from anyfast_client import AnyfastClient, AsyncAnyfastClient, ChatCompletionChunk
 from anyfast_client._adapter import LazyClients
-from anyfast_client.testing import AnyfastTestServer, Reply, ToolCall
+from anyfast_client.testing import AnyfastTestServer, Reply, ScriptedToolCall
 from langchain_anyfast import AnyfastWarning, ChatAnyfast
 from langchain_anyfast._response import ChunkConverter
 
@@ -67,6 +67,7 @@ async def test_bind_tools_takes_every_kind(
     make_model: MakeModel, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
     model = make_model().bind_tools([GetWeather, get_time, add, _DICT_TOOL], strict=True)
+    anyfast_server.enqueue(Reply(tool_calls=[ScriptedToolCall("GetWeather", {"city": "Paris"})]))
     message = await drive.invoke(model, "What is the weather in Paris? Use GetWeather")
     sent = anyfast_server.last_request.json["tools"]
     assert [t["function"]["name"] for t in sent] == ["GetWeather", "get_time", "add", "ping"]
@@ -74,7 +75,7 @@ async def test_bind_tools_takes_every_kind(
     assert message.tool_calls == [
         {
             "name": "GetWeather",
-            "args": {"city": "example"},
+            "args": {"city": "Paris"},
             "id": message.tool_calls[0]["id"],
             "type": "tool_call",
         }
@@ -119,8 +120,8 @@ async def test_streamed_tool_calls_aggregate(
     make_model: MakeModel, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
     calls = [
-        ToolCall("get_time", {"timezone": "Europe/Paris"}, id="call_a"),
-        ToolCall("ping", "", id="call_b"),
+        ScriptedToolCall("get_time", {"timezone": "Europe/Paris"}, id="call_a"),
+        ScriptedToolCall("ping", "", id="call_b"),
     ]
     anyfast_server.enqueue(Reply(reasoning="Two calls.", tool_calls=calls, chunk_size=4))
     model = make_model(enable_thinking=True).bind_tools([get_time, _DICT_TOOL])
@@ -138,7 +139,10 @@ async def test_content_blocks_with_tool_calls(
 ) -> None:
     """Reasoning, text and two tool calls: v0 content_blocks and v1 content, whole and
     streamed (a tool call's wire index must not merge it into the reasoning block)."""
-    calls = [ToolCall("add", {"a": 1, "b": 2}, id="c1"), ToolCall("now", "", id="c2")]
+    calls = [
+        ScriptedToolCall("add", {"a": 1, "b": 2}, id="c1"),
+        ScriptedToolCall("now", "", id="c2"),
+    ]
     reply = Reply(reasoning="Two calls.", content="On it.", tool_calls=calls, chunk_size=3)
     expected = [
         {"type": "reasoning", "reasoning": "Two calls."},
@@ -305,8 +309,9 @@ async def test_json_mode_adds_the_word_json(
     make_model: MakeModel, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
     structured = make_model().with_structured_output(method="json_mode")
+    anyfast_server.enqueue(*(Reply(content='{"color": "teal"}') for _ in range(3)))
     result = await drive.invoke(structured, "Name a 'color'.")
-    assert result == {"color": "example color"}
+    assert result == {"color": "teal"}
     messages = anyfast_server.last_request.json["messages"]
     assert messages[0] == {"role": "system", "content": "Respond in JSON."}
     await drive.invoke(structured, [("system", "Be brief."), ("human", "Name a 'color'.")])
@@ -321,7 +326,7 @@ async def test_include_raw(make_model: MakeModel, anyfast_server: AnyfastTestSer
     result = await structured.ainvoke("a 'setup' and 'punchline'")
     assert isinstance(result["parsed"], Joke) and result["parsing_error"] is None
     assert result["raw"].tool_calls[0]["name"] == "Joke"
-    anyfast_server.enqueue(Reply(tool_calls=[ToolCall("Joke", json.dumps({"setup": 1}))]))
+    anyfast_server.enqueue(Reply(tool_calls=[ScriptedToolCall("Joke", json.dumps({"setup": 1}))]))
     broken = await structured.ainvoke("a joke")
     assert broken["parsed"] is None and broken["parsing_error"] is not None
 

@@ -12,7 +12,7 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
-from anyfast_client.testing import AnyfastTestServer, Reply, ToolCall
+from anyfast_client.testing import AnyfastTestServer, Reply, ScriptedToolCall
 from llama_index_anyfast import Anyfast, AnyfastWarning
 
 from .conftest import Driver
@@ -72,7 +72,10 @@ async def test_streamed_tool_calls_merge_by_index(
 ) -> None:
     # The server repeats each id on every argument chunk but the last, sends the name in
     # one chunk and the arguments in others, and "" for a call without arguments.
-    calls = [ToolCall("get_weather", {"city": "Oslo"}, id="call_a"), ToolCall("get_time", "")]
+    calls = [
+        ScriptedToolCall("get_weather", {"city": "Oslo"}, id="call_a"),
+        ScriptedToolCall("get_time", ""),
+    ]
     anyfast_server.enqueue(Reply(tool_calls=calls, chunk_size=3))
     responses = await drive.stream_with_tools(
         llm, TOOLS, "weather and time", allow_parallel_tool_calls=True
@@ -93,7 +96,7 @@ async def test_streamed_tool_calls_merge_by_index(
 async def test_single_tool_call_unless_parallel_allowed(
     llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
-    calls = [ToolCall("get_weather", {"city": "Oslo"}), ToolCall("get_time", "")]
+    calls = [ScriptedToolCall("get_weather", {"city": "Oslo"}), ScriptedToolCall("get_time", "")]
     anyfast_server.enqueue(Reply(tool_calls=calls), Reply(tool_calls=calls))
     single = await drive.chat_with_tools(llm, TOOLS, "weather and time")
     assert [c.tool_name for c in _calls(single.message)] == ["get_weather"]
@@ -131,62 +134,84 @@ async def test_tool_required_turns_thinking_off_for_that_call(
     assert _body(anyfast_server)["enable_thinking"] is True
 
 
-async def test_predict_and_call_runs_the_tool(llm: Anyfast, drive: Driver) -> None:
+async def test_predict_and_call_runs_the_tool(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    anyfast_server.enqueue(Reply(tool_calls=[ScriptedToolCall("get_weather", {"city": "Oslo"})]))
     if drive.api == "sync":
         output = llm.predict_and_call(TOOLS, "use get_weather for Oslo")
     else:
         output = await llm.apredict_and_call(TOOLS, "use get_weather for Oslo")
-    assert output.response.startswith("rainy in ")
+    assert output.response == "rainy in Oslo"
 
 
 PROMPT = PromptTemplate("Extract the invoice: {text}")
 TEXT = "ACME owes 42 dollars"
+INVOICE = Invoice(customer="ACME", amount=42)
 
 
-async def test_structured_predict(make_llm: Make, drive: Driver) -> None:
+def _script_invoice(server: AnyfastTestServer) -> None:
+    """The model's answer to the extraction: a call of the Invoice tool."""
+    call = ScriptedToolCall("Invoice", {"customer": "ACME", "amount": 42})
+    server.enqueue(Reply(tool_calls=[call]))
+
+
+async def test_structured_predict(
+    make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
     llm = make_llm()
+    _script_invoice(anyfast_server)
     if drive.api == "sync":
         invoice = llm.structured_predict(Invoice, PROMPT, text=TEXT)
     else:
         invoice = await llm.astructured_predict(Invoice, PROMPT, text=TEXT)
-    assert invoice == Invoice(customer="example", amount=42)
+    assert invoice == INVOICE
 
 
 async def test_structured_predict_while_thinking_warns_and_works(
     make_llm: Make, anyfast_server: AnyfastTestServer
 ) -> None:
     llm = make_llm(enable_thinking=True)
+    _script_invoice(anyfast_server)
     with pytest.warns(AnyfastWarning):
         invoice = await llm.astructured_predict(Invoice, PROMPT, text=TEXT)
-    assert invoice.amount == 42
+    assert invoice == INVOICE
     assert _body(anyfast_server)["tool_choice"] == "required"
 
 
-def test_stream_structured_predict(llm: Anyfast) -> None:
+def test_stream_structured_predict(llm: Anyfast, anyfast_server: AnyfastTestServer) -> None:
+    _script_invoice(anyfast_server)
     partials = list(llm.stream_structured_predict(Invoice, PROMPT, text=TEXT))
     final = partials[-1]
     assert isinstance(final, Invoice)
-    assert final == Invoice(customer="example", amount=42)
+    assert final == INVOICE
 
 
-async def test_as_structured_llm(llm: Anyfast, drive: Driver) -> None:
+async def test_as_structured_llm(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    _script_invoice(anyfast_server)
     structured = llm.as_structured_llm(Invoice)
     response = await drive.chat(structured, [ChatMessage(role="user", content=TEXT)])
-    assert response.raw == Invoice(customer="example", amount=42)
+    assert response.raw == INVOICE
 
 
-async def test_astream_structured_predict(llm: Anyfast) -> None:
+async def test_astream_structured_predict(llm: Anyfast, anyfast_server: AnyfastTestServer) -> None:
+    _script_invoice(anyfast_server)
     partials = [p async for p in await llm.astream_structured_predict(Invoice, PROMPT, text=TEXT)]
-    assert partials[-1] == Invoice(customer="example", amount=42)
+    assert partials[-1] == INVOICE
 
 
 # LlamaIndex's StructuredLLM streams with pydantic's deprecated .json(): its warning, not ours.
 @pytest.mark.filterwarnings("ignore:The `json` method is deprecated")
-async def test_as_structured_llm_streams(llm: Anyfast, drive: Driver) -> None:
+async def test_as_structured_llm_streams(
+    llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    _script_invoice(anyfast_server)
     structured = llm.as_structured_llm(Invoice)
     responses = await drive.stream(structured, [ChatMessage(role="user", content=TEXT)])
-    assert responses[-1].raw == Invoice(customer="example", amount=42)
-    assert json.loads(responses[-1].message.content or "") == {"customer": "example", "amount": 42}
+    assert responses[-1].raw == INVOICE
+    assert json.loads(responses[-1].message.content or "") == {"customer": "ACME", "amount": 42}
 
 
 async def test_tool_options_on_the_wire(
@@ -202,7 +227,7 @@ async def test_tool_options_on_the_wire(
 async def test_kept_tool_call_agrees_with_additional_kwargs(
     llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
-    calls = [ToolCall("get_weather", {"city": "Oslo"}), ToolCall("get_time", "")]
+    calls = [ScriptedToolCall("get_weather", {"city": "Oslo"}), ScriptedToolCall("get_time", "")]
     anyfast_server.enqueue(Reply(tool_calls=calls))
     message = (await drive.chat_with_tools(llm, TOOLS, "weather and time")).message
     (block,) = _calls(message)
@@ -230,9 +255,10 @@ async def test_parallel_calls_and_results_go_back_on_the_wire(
     assert len(ids) == 2 and all(ids)
     legacy = ChatMessage(role="assistant", additional_kwargs=first.message.additional_kwargs)
     for assistant in (first.message, legacy):  # blocks, or the pre-block additional_kwargs
+        anyfast_server.enqueue(Reply(content="Rainy, and it is noon."))
         history = [ChatMessage(role="user", content=question), assistant]
         answer = await drive.chat(llm, [*history, *_tool_results(first.message)])
-        assert answer.message.content == "The tool returned: result 0; result 1"
+        assert answer.message.content == "Rainy, and it is noon."
         sent = _body(anyfast_server)["messages"]
         assert [c["id"] for c in sent[1]["tool_calls"]] == ids
         assert [c["function"]["name"] for c in sent[1]["tool_calls"]] == ["get_weather", "get_time"]
@@ -246,7 +272,10 @@ async def test_parallel_calls_and_results_go_back_on_the_wire(
 async def test_streamed_tool_calls_go_back_on_the_wire(
     llm: Anyfast, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
-    calls = [ToolCall("get_weather", {"city": "Oslo"}, id="call_a"), ToolCall("get_time", "")]
+    calls = [
+        ScriptedToolCall("get_weather", {"city": "Oslo"}, id="call_a"),
+        ScriptedToolCall("get_time", ""),
+    ]
     anyfast_server.enqueue(Reply(tool_calls=calls, chunk_size=3))
     streamed = await drive.stream_with_tools(llm, TOOLS, "w", allow_parallel_tool_calls=True)
     last = streamed[-1].message

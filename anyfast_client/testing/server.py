@@ -1,16 +1,4 @@
-"""A local Anyfast-compatible HTTP server for tests, examples and your own test suites.
-
-It speaks the wire format of ``/v1/chat/completions`` (whole and streamed), ``/v1/models`` and
-``/api/v3/embeddings``, checks auth and parameters like the real endpoint, and answers from a
-queue of scripted replies or, when the queue is empty, from a deterministic simulated model.
-
-    from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply
-
-    with AnyfastTestServer(api_key="test-key") as server:
-        server.enqueue(ErrorReply(status=429, headers={"Retry-After": "0"}), Reply(content="hi"))
-        ...  # point a client at server.base_url with api_key="test-key"
-        assert server.last_request.json["model"] == "qwen3.6-flash"
-"""
+"""The HTTP server: routes, auth, the request queue and the connections."""
 
 from __future__ import annotations
 
@@ -21,8 +9,6 @@ import os
 import socket
 import sys
 import threading
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,41 +16,23 @@ from types import TracebackType
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from anyfast_client._testing_model import (
+from anyfast_client.testing.checks import (
     CHAT_MODELS,
     EMBEDDING_MODELS,
-    ErrorReply,
-    JSONDict,
-    Reply,
-    Responder,
-    ToolCall,
-    compute_usage,
-    default_error_body,
-    default_stream_error,
-    embeddings_body,
-    error_reply,
-    simulate,
     validate_chat_request,
     validate_embeddings_request,
 )
-
-__all__ = [
-    "AnyfastTestServer",
-    "ErrorReply",
-    "RecordedRequest",
-    "Reply",
-    "Responder",
-    "ToolCall",
-    "live_or_local",
-    "simulate",
-]
-
-_FLUSH_AT: Final = 64 * 1024
-
-
-def _dumps(value: Any) -> str:
-    # Compact, as the gateway sends it.
-    return json.dumps(value, separators=(",", ":"))
+from anyfast_client.testing.rendering import (
+    ChunkedWriter,
+    completion_body,
+    dumps,
+    error_payload,
+    merged_headers,
+    stream_payloads,
+    write_events,
+)
+from anyfast_client.testing.replies import ErrorReply, JSONDict, Reply, Responder, gateway_error
+from anyfast_client.testing.simulation import embeddings_body, simulate
 
 
 @dataclass(frozen=True)
@@ -79,124 +47,6 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     json: Any
-
-
-# --- rendering a Reply -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Frame:
-    """The fields every chunk of one completion repeats."""
-
-    id: str
-    created: int
-    model: str
-
-    @classmethod
-    def of(cls, reply: Reply, request: JSONDict) -> _Frame:
-        model = reply.model or request.get("model")
-        return cls(
-            id=reply.id or f"chatcmpl-{uuid.uuid4().hex}",
-            created=reply.created if reply.created is not None else int(time.time()),
-            model=model if isinstance(model, str) else CHAT_MODELS[0],
-        )
-
-    def header(self, kind: str) -> JSONDict:
-        return {"id": self.id, "object": kind, "created": self.created, "model": self.model}
-
-
-def _usage(reply: Reply, request: JSONDict) -> JSONDict | None:
-    if reply.usage is False:
-        return None
-    return reply.usage if reply.usage is not None else compute_usage(request, reply)
-
-
-def _message(reply: Reply) -> JSONDict:
-    message: JSONDict = {"role": "assistant", "content": reply.content}
-    if reply.reasoning is not None:
-        message["reasoning_content"] = reply.reasoning
-    if reply.tool_calls:
-        message["tool_calls"] = [
-            {
-                "index": index,
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.name, "arguments": call.arguments_json},
-            }
-            for index, call in enumerate(reply.tool_calls)
-        ]
-    return message
-
-
-def _completion_body(reply: Reply, request: JSONDict) -> JSONDict:
-    """The non-streaming ``chat.completion`` JSON for ``reply``."""
-    choice = {
-        "index": 0,
-        "message": _message(reply),
-        "finish_reason": reply.resolved_finish_reason,
-        "logprobs": None,
-    }
-    body = _Frame.of(reply, request).header("chat.completion") | {"choices": [choice]}
-    usage = _usage(reply, request)
-    if usage is not None:
-        body["usage"] = usage
-    return body
-
-
-def _pieces(text: str, size: int) -> Iterator[str]:
-    for start in range(0, len(text), size):
-        yield text[start : start + size]
-
-
-def _tool_call_deltas(index: int, call: ToolCall, size: int) -> Iterator[JSONDict]:
-    yield {
-        "index": index,
-        "id": call.id,
-        "type": "function",
-        "function": {"name": call.name, "arguments": ""},
-    }
-    pieces = list(_pieces(call.arguments_json, size)) or [""]
-    for number, piece in enumerate(pieces):
-        delta: JSONDict = {"index": index, "function": {"arguments": piece}}
-        # Qwen repeats the full id on argument chunks but drops it on some: the last one here.
-        if number < len(pieces) - 1:
-            delta |= {"id": call.id, "type": "function"}
-        yield delta
-
-
-def _deltas(reply: Reply) -> Iterator[JSONDict]:
-    yield {"role": "assistant", "content": "", "reasoning_content": ""}
-    for piece in _pieces(reply.reasoning or "", reply.chunk_size):
-        yield {"content": None, "reasoning_content": piece}
-    for piece in _pieces(reply.content, reply.chunk_size):
-        yield {"content": piece, "reasoning_content": None}
-    for index, call in enumerate(reply.tool_calls):
-        for delta in _tool_call_deltas(index, call, reply.chunk_size):
-            yield {"tool_calls": [delta]}
-
-
-def _wants_usage(request: JSONDict) -> bool:
-    options = request.get("stream_options")
-    return isinstance(options, dict) and options.get("include_usage") is True
-
-
-def _stream_payloads(reply: Reply, request: JSONDict) -> Iterator[str]:
-    """The ``data:`` payloads of a streamed reply, made one at a time so big replies stay cheap."""
-    frame = _Frame.of(reply, request)
-    head = frame.header("chat.completion.chunk")
-
-    def chunk(delta: JSONDict, finish_reason: str | None = None) -> str:
-        choice = {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
-        return _dumps(head | {"choices": [choice], "usage": None})
-
-    for delta in _deltas(reply):
-        yield chunk(delta)
-    if reply.resolved_finish_reason is not None:
-        yield chunk({}, reply.resolved_finish_reason)
-    usage = _usage(reply, request) if _wants_usage(request) else None
-    if usage is not None:
-        yield _dumps(head | {"choices": [], "usage": usage})
-    yield "[DONE]"
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -219,6 +69,8 @@ _Route = Callable[["AnyfastTestServer", RecordedRequest], _Outcome]
 
 
 def _auth_failure(message: str) -> ErrorReply:
+    # "No token provided" is Anyfast's own answer [C]; guess: "Invalid token", the type and
+    # the null code follow the new-api gateway; a key check has no request id there.
     return ErrorReply(401, {"error": {"message": message, "type": "new_api_error", "code": None}})
 
 
@@ -248,7 +100,8 @@ def _json_object(recorded: RecordedRequest) -> JSONDict | None:
 
 
 def _not_json() -> ErrorReply:
-    return error_reply(400, "invalid request body: not a JSON object", code="invalid_request")
+    # guess: new-api's wording for a body it cannot decode.
+    return gateway_error(400, "invalid request body: not a JSON object", code="invalid_request")
 
 
 class AnyfastTestServer:
@@ -388,7 +241,7 @@ class AnyfastTestServer:
         route = _ROUTES.get((recorded.method, path))
         if route is None:
             message = f"Invalid URL ({recorded.method} {path})"
-            return error_reply(404, message, code="invalid_url")
+            return gateway_error(404, message, code="invalid_url")
         token = _bearer_token(recorded.headers.get("authorization"))
         if token is None:
             return _auth_failure("No token provided")
@@ -412,7 +265,7 @@ class AnyfastTestServer:
             result = self.responder(request)
         except Exception as exc:  # a broken responder should fail the test visibly, not hang it
             message = f"test server responder failed: {exc!r}"
-            return error_reply(500, message, code="responder_error")
+            return gateway_error(500, message, code="responder_error")
         return _Chat(result, request) if isinstance(result, Reply) else result
 
     def _models(self, recorded: RecordedRequest) -> _Outcome:
@@ -422,7 +275,7 @@ class AnyfastTestServer:
         queued = self._next_queued()
         if isinstance(queued, Reply):
             message = "a Reply was queued but /api/v3/embeddings only takes an ErrorReply"
-            return error_reply(500, message, code="test_server_misuse")
+            return gateway_error(500, message, code="test_server_misuse")
         if queued is not None:
             return queued
         request = _json_object(recorded)
@@ -440,71 +293,6 @@ _ROUTES: Final[dict[tuple[str, str], _Route]] = {
 
 
 # --- HTTP plumbing ---------------------------------------------------------------------------
-
-
-class _ChunkedWriter:
-    """HTTP/1.1 chunked body; small events are batched so a 20 MB stream is not 3M syscalls."""
-
-    def __init__(self, wfile: Any) -> None:
-        self._wfile = wfile
-        self._buffer = bytearray()
-
-    def write(self, data: bytes) -> None:
-        self._buffer += data
-        if len(self._buffer) >= _FLUSH_AT:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._buffer:
-            self._wfile.write(b"%x\r\n%s\r\n" % (len(self._buffer), bytes(self._buffer)))
-            self._buffer.clear()
-
-    def close(self) -> None:
-        self.flush()
-        self._wfile.write(b"0\r\n\r\n")
-
-
-def _event(payload: str, line_ending: str, ping: bool) -> bytes:
-    comment = f": PING{line_ending}{line_ending}" if ping else ""
-    return f"{comment}data: {payload}{line_ending}{line_ending}".encode()
-
-
-def _reached(limit: int | None, count: int, payload: str) -> bool:
-    return limit is not None and (count >= limit or payload == "[DONE]")
-
-
-def _write_events(
-    writer: _ChunkedWriter, reply: Reply, payloads: Iterator[str], stopping: threading.Event
-) -> bool:
-    """Writes the stream; False means the connection must be cut instead of finished."""
-    for count, payload in enumerate(payloads):
-        if _reached(reply.cut_after, count, payload):
-            return False
-        if _reached(reply.error_after, count, payload):
-            error = _dumps({"error": reply.error or default_stream_error()})
-            writer.write(_event(error, reply.line_ending, reply.ping))
-            return True
-        writer.write(_event(payload, reply.line_ending, reply.ping))
-        if reply.chunk_delay > 0:
-            writer.flush()
-            if stopping.wait(reply.chunk_delay):
-                return False
-    return True
-
-
-def _merged_headers(defaults: dict[str, str], extra: dict[str, str]) -> dict[str, str]:
-    overridden = {name.lower() for name in extra}
-    kept = {name: value for name, value in defaults.items() if name.lower() not in overridden}
-    return kept | extra
-
-
-def _error_payload(error: ErrorReply) -> tuple[bytes, str]:
-    body = error.body
-    if body is None or isinstance(body, dict):
-        return _dumps(body or default_error_body(error.status)).encode(), "application/json"
-    raw = body.encode() if isinstance(body, str) else body
-    looks_html = raw.lstrip()[:1] == b"<"
-    return raw, f"text/{'html' if looks_html else 'plain'}; charset=utf-8"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -576,10 +364,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, outcome: _Outcome) -> None:
         if isinstance(outcome, ErrorReply):
             if self._wait(outcome.delay):
-                body, content_type = _error_payload(outcome)
+                body, content_type = error_payload(outcome)
                 self._send_body(outcome.status, body, content_type, outcome.headers)
         elif isinstance(outcome, _Json):
-            self._send_body(outcome.status, _dumps(outcome.body).encode(), "application/json", {})
+            self._send_body(outcome.status, dumps(outcome.body).encode(), "application/json", {})
         elif self._wait(outcome.reply.delay):
             self._send_chat(outcome.reply, outcome.request)
 
@@ -587,12 +375,12 @@ class _Handler(BaseHTTPRequestHandler):
         if request.get("stream") is True:
             self._send_stream(reply, request)
         else:
-            body = _dumps(_completion_body(reply, request)).encode()
+            body = dumps(completion_body(reply, request)).encode()
             self._send_body(200, body, "application/json", reply.headers)
 
     def _send_head(self, status: int, defaults: dict[str, str], extra: dict[str, str]) -> None:
         self.send_response(status)
-        for name, value in _merged_headers(defaults, extra).items():
+        for name, value in merged_headers(defaults, extra).items():
             self.send_header(name, value)
         self.end_headers()
 
@@ -612,10 +400,8 @@ class _Handler(BaseHTTPRequestHandler):
             "Transfer-Encoding": "chunked",
         }
         self._send_head(200, defaults, reply.headers)
-        writer = _ChunkedWriter(self.wfile)
-        if _write_events(
-            writer, reply, _stream_payloads(reply, request), self.server.app._stopping
-        ):
+        writer = ChunkedWriter(self.wfile, reply.write_size)
+        if write_events(writer, reply, stream_payloads(reply, request), self.server.app._stopping):
             writer.close()
         else:
             writer.flush()

@@ -1,0 +1,350 @@
+"""The simulated model that answers when no reply is scripted: a simulation, not a model.
+
+It reads the prompt and answers from what it finds there, so examples and demos make sense
+without a key; a test that cares about the answer scripts it with ``Reply(...)``, which
+always wins. The same request always gets the same reply.
+
+- A question with context (a RAG prompt: passages in the system message, or around a
+  ``Query:`` line) is answered by quoting the passage sharing most words with the question.
+- A plain question gets an answer that names it and says it is simulated; a follow-up names
+  the question before it, so a conversation sent with its history shows it.
+- With tools, it calls the tool the prompt names (else the first), its arguments filled from
+  the prompt against the schema: a place named becomes ``city``, a code such as USD
+  ``currency``, numbers the numeric fields. After a tool result, it answers with the result.
+- ``json_schema`` output is filled the same way; ``json_object`` uses the quoted key names.
+- With ``enable_thinking``, the reasoning talks about the question and the plan.
+- ``stop`` and ``max_completion_tokens`` cut the answer; a word counts as a token, an image
+  as 85 and a video as 200.
+- Embeddings are hashed bags of words, normalised: texts sharing words are close.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+from anyfast_client.testing import _reading
+from anyfast_client.testing._schema import SchemaFaker
+from anyfast_client.testing._text import (
+    first_words,
+    is_int,
+    last_role,
+    last_user_message,
+    media_counts,
+    message_text,
+    messages_of,
+    word_count,
+)
+from anyfast_client.testing.checks import embedding_inputs
+from anyfast_client.testing.replies import JSONDict, Reply, ScriptedToolCall
+
+IMAGE_TOKENS: Final = 85
+VIDEO_TOKENS: Final = 200
+
+# --- usage -----------------------------------------------------------------------------------
+
+
+def prompt_usage(request: JSONDict) -> tuple[int, int, int]:
+    """(text, image, video) tokens of the prompt: a word is a token, media cost a flat rate."""
+    text = images = videos = 0
+    for message in messages_of(request):
+        text += word_count(message_text(message))
+        image_count, video_count = media_counts(message)
+        images += image_count
+        videos += video_count
+    return text, images * IMAGE_TOKENS, videos * VIDEO_TOKENS
+
+
+def compute_usage(request: JSONDict, reply: Reply) -> JSONDict:
+    text, image, video = prompt_usage(request)
+    reasoning = word_count(reply.reasoning)
+    calls = sum(word_count(call.arguments_json) for call in reply.tool_calls)
+    completion = word_count(reply.content) + reasoning + calls
+    prompt = text + image + video
+    usage: JSONDict = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {
+            "cached_tokens": 0,
+            "text_tokens": text,
+            "image_tokens": image,
+            "video_tokens": video,
+        },
+    }
+    if reply.reasoning is not None and reply.include_reasoning_tokens:
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning}
+    return usage
+
+
+# --- the simulated model ---------------------------------------------------------------------
+
+
+def _function_tools(request: JSONDict) -> dict[str, JSONDict]:
+    tools = request.get("tools")
+    tools = tools if isinstance(tools, list) else []
+    functions = [tool.get("function") for tool in tools if isinstance(tool, dict)]
+    return {
+        f["name"]: f for f in functions if isinstance(f, dict) and isinstance(f.get("name"), str)
+    }
+
+
+def _forced_tool(choice: Any) -> str | None:
+    function = choice.get("function") if isinstance(choice, dict) else None
+    name = function.get("name") if isinstance(function, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _mentioned_tools(names: list[str], text: str) -> list[str]:
+    found = []
+    for name in names:
+        match = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)
+        if match is not None:
+            found.append((match.start(), name))
+    return [name for _, name in sorted(found)]
+
+
+def _pick_tools(request: JSONDict, names: list[str], text: str) -> list[str]:
+    forced = _forced_tool(request.get("tool_choice"))
+    if forced is not None:
+        return [forced]
+    mentioned = _mentioned_tools(names, text)
+    if not mentioned:
+        return names[:1]
+    return mentioned if request.get("parallel_tool_calls") is not False else mentioned[:1]
+
+
+def _tool_call(index: int, name: str, function: JSONDict, text: str) -> ScriptedToolCall:
+    parameters = function.get("parameters")
+    has_properties = isinstance(parameters, dict) and bool(parameters.get("properties"))
+    # Qwen sends an empty string, not "{}", for a tool without parameters.
+    arguments = ""
+    if has_properties:
+        arguments = json.dumps(SchemaFaker(parameters, text).value(parameters), ensure_ascii=False)
+    digest = hashlib.sha256(f"{index}:{name}:{arguments}".encode()).hexdigest()
+    return ScriptedToolCall(name=name, arguments=arguments, id=f"call_{digest[:24]}")
+
+
+def choose_tool_calls(request: JSONDict, text: str) -> list[ScriptedToolCall]:
+    tools = _function_tools(request)
+    messages = messages_of(request)
+    if not tools or request.get("tool_choice") == "none" or last_role(messages) == "tool":
+        return []
+    names = _pick_tools(request, list(tools), text)
+    return [_tool_call(i, name, tools.get(name, {}), text) for i, name in enumerate(names)]
+
+
+def quoted_words(text: str) -> list[str]:
+    words = [match.group(2) for match in re.finditer(r"(['\"])([A-Za-z_]\w*)\1", text)]
+    return list(dict.fromkeys(words))
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What the simulated model reads: the question, its context, the questions before it."""
+
+    question: str
+    context: list[str]
+    earlier: list[str]
+    images: int
+    videos: int
+
+    @classmethod
+    def of(cls, request: JSONDict) -> Prompt:
+        messages = [m for m in messages_of(request) if isinstance(m, dict)]
+        last = last_user_message(messages)
+        text = message_text(last)
+        question = _reading.question_of(text)
+        # A RAG prompt carries its passages in the system message or around the question.
+        around = text.replace(question, "\n") if question != text.strip() else ""
+        systems = [message_text(m) for m in messages if m.get("role") == "system"]
+        users = [m for m in messages if m.get("role") == "user" and m is not last]
+        earlier = [_reading.question_of(message_text(m)) for m in users]
+        images, videos = media_counts(last)
+        context = _reading.passages("\n".join([*systems, around]))
+        return cls(question, context, earlier, images, videos)
+
+    @property
+    def passage(self) -> _reading.Passage | None:
+        return _reading.best_passage(self.question, self.context)
+
+
+def _tool_names(messages: list[Any]) -> dict[str, str]:
+    """Tool call ids to function names, from the assistant turns that made the calls."""
+    found: dict[str, str] = {}
+    for message in messages:
+        calls = message.get("tool_calls") if isinstance(message, dict) else None
+        for call in calls if isinstance(calls, list) else []:
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(call.get("id"), str):
+                found[call["id"]] = str(function.get("name"))
+    return found
+
+
+def _tool_results(messages: list[Any]) -> list[str]:
+    names = _tool_names(messages)
+    results: list[str] = []
+    for message in reversed(messages):
+        if not isinstance(message, dict) or message.get("role") != "tool":
+            break
+        name = names.get(str(message.get("tool_call_id")), "the tool")
+        results.insert(0, f"According to {name}: {message_text(message)}")
+    return results
+
+
+def _media(prompt: Prompt) -> str:
+    counts = [(prompt.images, "image"), (prompt.videos, "video")]
+    attached = [f"{n} {kind}{'s' if n > 1 else ''}" for n, kind in counts if n]
+    return f" ({' and '.join(attached)} attached)" if attached else ""
+
+
+def _plain_answer(prompt: Prompt) -> str:
+    passage = prompt.passage
+    if passage is not None:
+        return f"From the context: {passage.text}"
+    follow_up = f', following "{prompt.earlier[-1]}"' if prompt.earlier else ""
+    question = prompt.question or "(no text)"
+    return (
+        f'About "{question}"{follow_up}{_media(prompt)}: this is the local test server\'s '
+        "simulated answer; with ANYFAST_API_KEY set, the real model answers."
+    )
+
+
+def _formatted(response_format: JSONDict, text: str) -> str | None:
+    kind = response_format.get("type")
+    if kind == "json_schema":
+        spec = response_format.get("json_schema")
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        return json.dumps(SchemaFaker(schema, text).value(schema), ensure_ascii=False)
+    if kind == "json_object":
+        keys = quoted_words(text)
+        if not keys:
+            return json.dumps({"answer": _reading.question_of(text)}, ensure_ascii=False)
+        return json.dumps({key: f"example {key}" for key in keys})
+    return None
+
+
+def _answer(request: JSONDict, prompt: Prompt, text: str) -> str:
+    messages = messages_of(request)
+    if last_role(messages) == "tool":
+        return " ".join(_tool_results(messages))
+    response_format = request.get("response_format")
+    formatted = _formatted(response_format, text) if isinstance(response_format, dict) else None
+    return formatted if formatted is not None else _plain_answer(prompt)
+
+
+def _plan(request: JSONDict, prompt: Prompt, calls: list[ScriptedToolCall]) -> str:
+    passage = prompt.passage
+    if calls:
+        named = ", ".join(f"{call.name}({call.arguments_json})" for call in calls)
+        return f"A tool can answer this: I will call {named}."
+    if last_role(messages_of(request)) == "tool":
+        return "The tool has answered; I will pass its result on."
+    if passage is not None:
+        return f'The most relevant passage is "{passage.text}".'
+    return "A short, direct answer will do."
+
+
+def _reasoning(request: JSONDict, prompt: Prompt, calls: list[ScriptedToolCall]) -> str:
+    topic = prompt.question.rstrip("?").strip() or "the conversation so far"
+    if topic[1:2].islower():
+        topic = topic[0].lower() + topic[1:]
+    thought = f"Let me think about {topic}. {_plan(request, prompt, calls)}"
+    budget = request.get("thinking_budget")
+    return first_words(thought, budget) if is_int(budget) and budget > 0 else thought
+
+
+def _cut_at_stop(content: str, stop: Any) -> str:
+    stops = [s for s in stop if isinstance(s, str) and s] if isinstance(stop, list) else []
+    cuts = [index for index in (content.find(s) for s in stops) if index >= 0]
+    return content[: min(cuts)] if cuts else content
+
+
+def _token_limit(request: JSONDict) -> int | None:
+    for name in ("max_completion_tokens", "max_tokens"):
+        value = request.get(name)
+        if is_int(value):
+            return int(value)
+    return None
+
+
+def _limited(content: str, reasoning: str | None, request: JSONDict) -> Reply:
+    content = _cut_at_stop(content, request.get("stop"))
+    limit = _token_limit(request)
+    if limit is None:
+        return Reply(content=content, reasoning=reasoning)
+    thought = word_count(reasoning)
+    if reasoning is not None and thought >= limit:
+        # The budget went on thinking: nothing is left for the answer.
+        return Reply(content="", reasoning=first_words(reasoning, limit), finish_reason="length")
+    room = limit - thought
+    if word_count(content) <= room:
+        return Reply(content=content, reasoning=reasoning)
+    return Reply(content=first_words(content, room), reasoning=reasoning, finish_reason="length")
+
+
+def simulate(request: JSONDict) -> Reply:
+    """The default responder: a deterministic stand-in for the model."""
+    text = message_text(last_user_message(messages_of(request)))
+    prompt = Prompt.of(request)
+    calls = choose_tool_calls(request, text)
+    thinking = request.get("enable_thinking") is True
+    reasoning = _reasoning(request, prompt, calls) if thinking else None
+    if calls:
+        return Reply(reasoning=reasoning, tool_calls=calls)
+    return _limited(_answer(request, prompt, text), reasoning, request)
+
+
+def echo(request: JSONDict) -> Reply:
+    """A responder answering with the last user message's text, word for word.
+
+    For tests that check which prompt got which answer: ``server.responder = echo``.
+    """
+    return Reply(content=message_text(last_user_message(messages_of(request))))
+
+
+# --- embeddings ------------------------------------------------------------------------------
+
+
+def _unit(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in vector))
+    return [x / norm for x in vector] if norm else vector
+
+
+def _noise(text: str, dimension: int) -> list[float]:
+    digest = hashlib.shake_256(text.encode()).digest(4 * dimension)
+    return [
+        int.from_bytes(digest[i : i + 4], "big") / 2**31 - 1.0 for i in range(0, len(digest), 4)
+    ]
+
+
+def embed(text: str, dimension: int) -> list[float]:
+    """A hashed bag of words, normalised: texts sharing words point the same way.
+
+    Each content word adds +1 or -1 at a position its hash picks, so cosine similarity tracks
+    word overlap; equal texts get equal vectors. A text with no content word gets a
+    pseudo-random vector of its own.
+    """
+    vector = [0.0] * dimension
+    for term in _reading.terms(text):
+        digest = hashlib.blake2b(term.encode(), digest_size=8).digest()
+        slot = int.from_bytes(digest[:4], "big") % dimension
+        vector[slot] += 1.0 if digest[4] & 1 else -1.0
+    if not any(vector):
+        vector = _noise(text, dimension)
+    return _unit(vector)
+
+
+def embeddings_body(request: JSONDict, dimension: int) -> JSONDict:
+    inputs = embedding_inputs(request) or []
+    tokens = sum(word_count(text) for text in inputs)
+    data = [
+        {"object": "embedding", "embedding": embed(text, dimension), "index": index}
+        for index, text in enumerate(inputs)
+    ]
+    usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+    return {"object": "list", "data": data, "model": request.get("model"), "usage": usage}
