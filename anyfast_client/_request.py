@@ -141,13 +141,15 @@ def _merge(layers: Sequence[Layer]) -> tuple[dict[str, Any], dict[str, str], dic
 
 
 def _expanded(layers: Sequence[Layer]) -> Iterable[Layer]:
-    """A strict layer's ``extra_body`` entry becomes a body layer right after it."""
+    """A layer's ``extra_body`` entry becomes a body layer right after it, so
+    ``additional_kwargs={"extra_body": {...}}`` (as OpenAILike users write it) and
+    ``model_kwargs={"extra_body": {...}}`` merge into the body, never as a literal key."""
     for layer in layers:
-        if not layer.strict or "extra_body" not in layer.values:
+        if "extra_body" not in layer.values:
             yield layer
             continue
         values = {k: v for k, v in layer.values.items() if k != "extra_body"}
-        yield Layer(values, strict=True, where=layer.where, ignore=layer.ignore)
+        yield Layer(values, strict=layer.strict, where=layer.where, ignore=layer.ignore)
         yield Layer(layer.values["extra_body"] or {})
 
 

@@ -154,6 +154,16 @@ def test_later_layers_win_and_aliases_meet_their_field() -> None:
     assert "max_tokens" not in body
 
 
+def test_extra_body_inside_a_body_layer_merges_into_the_body() -> None:
+    body = body_of(
+        Layer({"temperature": 0.1}, strict=True),
+        Layer({"extra_body": {"chat_template_kwargs": {"enable_thinking": False}}, "top_k": 3}),
+    )
+    assert body["chat_template_kwargs"] == {"enable_thinking": False}
+    assert body["top_k"] == 3
+    assert "extra_body" not in body
+
+
 def test_none_unsets_and_ignored_keywords_are_not_sent() -> None:
     body = body_of(
         Layer({"temperature": 0.1}, strict=True),
