@@ -212,6 +212,15 @@ async def _close_with_loop(http: httpx.AsyncClient) -> AsyncGenerator[None, None
         await http.aclose()
 
 
+def _async_pool(timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """httpx on aiohttp's pool when aiohttp is installed (see ``_aiohttp``), else on httpcore's."""
+    try:
+        from ._aiohttp import AiohttpTransport
+    except ImportError:
+        return httpx.AsyncClient(limits=_LIMITS, timeout=timeout)
+    return httpx.AsyncClient(transport=AiohttpTransport(limits=_LIMITS), timeout=timeout)
+
+
 def _encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -374,7 +383,7 @@ class AsyncAnyfastClient(_BaseClient):
         pool = self._pools.get(loop)
         if pool is None:
             self._forget_closed_loops()
-            http = httpx.AsyncClient(limits=_LIMITS, timeout=self.timeout)
+            http = _async_pool(self.timeout)
             pool = self._pools[loop] = (http, _close_with_loop(http))
             await anext(pool[1])
         return pool[0]
