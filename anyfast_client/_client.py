@@ -280,7 +280,11 @@ class AnyfastClient(_BaseClient):
     Retries connect errors, pool and write timeouts, 408, 409, 429 and 5xx up
     to ``max_retries`` times, honouring Retry-After. A read timeout, or a
     connection lost after the request went out, is not retried: the request
-    may already be billed. ``default_headers`` may not set Authorization.
+    may already be billed. A stream adds two cases, both before anything reached
+    you: an error event first in the stream is retried like its status, and a
+    connection lost after the ``200`` headers but before any byte of the body is
+    retried; once a byte came (even a ``: PING``), a cut stream raises.
+    ``default_headers`` may not set Authorization.
 
     Pickling (to hand a client to a worker process) keeps the settings, not
     the connection pool and never the key: the unpickled client reads
@@ -466,9 +470,11 @@ class _ReaderBase:
     def __init__(self, retry_wait: _RetryWait) -> None:
         self._retry_wait = retry_wait
         self.decoder = ChunkDecoder()
-        self._started = False
+        self._started = False  # a chunk reached the caller
+        self._began = False  # a byte of the body arrived
 
     def _on_chunks(self, data: bytes) -> Iterator[ChatCompletionChunk]:
+        self._began = self._began or bool(data)
         for chunk in self.decoder.iter_feed(data):
             self._started = True
             yield chunk
@@ -476,14 +482,14 @@ class _ReaderBase:
     def _on_failure(self, exc: Exception, attempt: int) -> float:
         """A failure while reading: the wait before starting over, or raise."""
         error = self._as_error(exc)
-        # Only a stream that has shown the caller nothing may start over, and a
-        # timeout counts as sent: the request may already be running (and billed).
+        lost = isinstance(error, StreamInterruptedError)
+        # Only a stream that has shown the caller nothing may start over. A lost connection
+        # starts over only if no byte of the body came (not even a ": PING"): after one, the
+        # server was answering and may bill it. A timeout counts as sent for the same reason.
         delay = (
             None
-            if self._started
-            else self._retry_wait(
-                error, attempt, sent=not isinstance(error, StreamInterruptedError), headers={}
-            )
+            if self._started or (lost and self._began)
+            else self._retry_wait(error, attempt, sent=not lost, headers={})
         )
         if delay is None:
             if error is exc:

@@ -175,10 +175,20 @@ def test_stream_status_error_retried(make_api: Any, sleeps: list[float]) -> None
     assert len(api.wire.requests) == 2
 
 
-def test_stream_cut_before_first_chunk_is_retried(make_api: Any, sleeps: list[float]) -> None:
-    api = make_api(sse_response(b": PING\n\n", httpx.ReadError("reset")), good_stream())
+def test_stream_cut_before_any_byte_of_the_body_is_retried(
+    make_api: Any, sleeps: list[float]
+) -> None:
+    api = make_api(sse_response(httpx.ReadError("reset")), good_stream())
     assert api.stream(request()).completion.choices[0].message.content == "ok"
     assert len(api.wire.requests) == 2 and len(sleeps) == 1
+
+
+def test_stream_cut_after_a_ping_is_not_retried(make_api: Any, sleeps: list[float]) -> None:
+    # The server had begun answering: the request may be running, and billed.
+    api = make_api(sse_response(b": PING\n\n", httpx.ReadError("reset")), good_stream())
+    with pytest.raises(StreamInterruptedError):
+        api.stream(request())
+    assert len(api.wire.requests) == 1 and sleeps == []
 
 
 def test_stream_cut_after_a_chunk_is_not_retried(make_api: Any, sleeps: list[float]) -> None:
@@ -246,7 +256,7 @@ def test_write_timeout_is_retried(make_api: Any, sleeps: list[float]) -> None:
 
 
 def test_stream_retries_share_one_max_retries_budget(make_api: Any, sleeps: list[float]) -> None:
-    cut_early = sse_response(b": PING\n\n", httpx.ReadError("reset"))
+    cut_early = sse_response(httpx.ReadError("reset"))
     api = make_api(error(503), cut_early, error(503), good_stream(), max_retries=2)
     with pytest.raises(InternalServerError):
         api.stream(request())
