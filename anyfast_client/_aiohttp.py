@@ -23,9 +23,7 @@ from yarl import URL
 
 __all__ = ["AiohttpTransport"]
 
-# Bodies are handed to aiohttp in pieces of this size, so a large one is written (and
-# its progress known) piece by piece instead of being copied as one buffer.
-PIECE = 1 << 20
+from ._client import PIECE  # bodies go out piece by piece, so their progress is known
 
 
 class _Body:

@@ -65,6 +65,8 @@ _LoopPool = tuple[httpx.AsyncClient, AsyncGenerator[None, None]]
 _LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
 # How long a stream's body may go on after [DONE] before its connection is closed.
 _DRAIN_SECONDS = 0.25
+# Large bodies go out in pieces of this size (see _Pieces and the aiohttp transport).
+PIECE = 1 << 20
 
 
 class _BaseClient:
@@ -146,22 +148,27 @@ class _BaseClient:
 
     def _chat_args(
         self, request: ChatRequest, *, stream: bool, include_usage: bool = True
-    ) -> tuple[str, dict[str, Any], bool]:
-        body = request.to_body(stream=stream, include_usage=include_usage)
+    ) -> tuple[str, bytes, bool]:
+        # Encoded at once, so the dict copy of the request is not held beside the bytes.
+        body = _encode(request.to_body(stream=stream, include_usage=include_usage))
         return f"{self.base_url}/chat/completions", body, stream
 
-    def _embeddings_args(self, request: EmbeddingRequest) -> tuple[str, dict[str, Any], bool]:
-        return f"{self.embeddings_base_url}/embeddings", request.to_body(), False
+    def _embeddings_args(self, request: EmbeddingRequest) -> tuple[str, bytes, bool]:
+        return f"{self.embeddings_base_url}/embeddings", _encode(request.to_body()), False
 
     def _build(
         self,
         http: httpx.Client | httpx.AsyncClient,
         url: str,
-        body: dict[str, Any],
+        body: bytes,
         headers: dict[str, str],
     ) -> httpx.Request:
+        content: bytes | _Pieces = body
+        if isinstance(http, httpx.Client) and len(body) > PIECE:
+            content = _Pieces(body)
+            headers["content-length"] = str(len(body))
         return http.build_request(
-            "POST", url, content=_encode(body), headers=headers, timeout=self.timeout
+            "POST", url, content=content, headers=headers, timeout=self.timeout
         )
 
     def _retry_wait(
@@ -219,6 +226,22 @@ def _async_pool(timeout: httpx.Timeout) -> httpx.AsyncClient:
     except ImportError:
         return httpx.AsyncClient(limits=_LIMITS, timeout=timeout)
     return httpx.AsyncClient(transport=AiohttpTransport(limits=_LIMITS), timeout=timeout)
+
+
+class _Pieces:
+    """A large body handed to the sync client piece by piece, as often as it is sent.
+
+    httpcore's sync write copies whatever one ``send`` leaves over, so a body given as
+    one buffer costs time in the square of its size; pieces bound each copy.
+    """
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        view = memoryview(self._body)
+        for start in range(0, len(view), PIECE):
+            yield view[start : start + PIECE]  # type: ignore[misc]  # h11 takes any buffer
 
 
 def _encode(body: dict[str, Any]) -> bytes:
@@ -323,7 +346,7 @@ class AnyfastClient(_BaseClient):
         return _parse(EmbeddingResponse, _read(response))
 
     def _send(
-        self, url: str, body: dict[str, Any], stream: bool, attempt: int = 0
+        self, url: str, body: bytes, stream: bool, attempt: int = 0
     ) -> tuple[httpx.Response, int]:
         """POST with retries; the response and the attempt that got it."""
         headers = self._headers(stream=stream)  # a missing key fails before a pool is made
@@ -412,7 +435,7 @@ class AsyncAnyfastClient(_BaseClient):
         return _parse(EmbeddingResponse, await _aread(response))
 
     async def _send(
-        self, url: str, body: dict[str, Any], stream: bool, attempt: int = 0
+        self, url: str, body: bytes, stream: bool, attempt: int = 0
     ) -> tuple[httpx.Response, int]:
         """POST with retries; the response and the attempt that got it."""
         headers = self._headers(stream=stream)  # a missing key fails before a pool is made

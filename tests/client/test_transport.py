@@ -12,7 +12,13 @@ import aiohttp
 import httpx
 import pytest
 
-from anyfast_client import APITimeoutError, AsyncAnyfastClient, ChatRequest, UserMessage
+from anyfast_client import (
+    AnyfastClient,
+    APITimeoutError,
+    AsyncAnyfastClient,
+    ChatRequest,
+    UserMessage,
+)
 from anyfast_client._aiohttp import _Body, _map
 
 from .conftest import KEY, RawServer, completion_json, request, send_json
@@ -130,3 +136,31 @@ def test_without_aiohttp_the_client_runs_on_httpx_pool(
             return (await client.chat(request())).choices[0].message.content
 
     assert asyncio.run(main()) == "plain httpx"
+
+
+@pytest.mark.parametrize("api", ["sync", "async"])
+def test_a_large_body_goes_out_whole_with_its_length_and_again_on_a_retry(
+    raw_server: RawServer, api: str, sleeps: list[float]
+) -> None:
+    raw_server.scripts += [
+        send_json({"error": {"message": "busy"}}, 503),
+        send_json(completion_json()),
+    ]
+    text = "é" * 1_500_000  # 3 MB of UTF-8: several pieces
+    big = ChatRequest(messages=[UserMessage(content=text)])
+    settings = {"api_key": KEY, "base_url": raw_server.base_url}
+    if api == "sync":
+        with AnyfastClient(**settings) as client:
+            client.chat(big)
+    else:
+
+        async def main() -> None:
+            async with AsyncAnyfastClient(**settings) as client:
+                await client.chat(big)
+
+        asyncio.run(main())
+    assert len(raw_server.requests) == 2 and raw_server.requests[0] == raw_server.requests[1]
+    head, _, sent = raw_server.requests[0].partition(b"\r\n\r\n")
+    assert b"transfer-encoding" not in head.lower()
+    assert json.loads(sent)["messages"][0]["content"] == text
+    assert len(sleeps) == 1
