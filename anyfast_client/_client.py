@@ -48,7 +48,7 @@ from ._models import (
     EmbeddingResponse,
 )
 from ._response import require_choices
-from ._retry import parse_retry_after, retry_delay, should_retry_error
+from ._retry import RateLimitGate, parse_retry_after, retry_delay, should_retry_error
 from ._version import __version__
 
 __all__ = ["AnyfastClient", "AsyncAnyfastClient", "AsyncStream", "Stream"]
@@ -91,6 +91,7 @@ class _BaseClient:
         self.max_retries = max_retries
         self.default_headers = _config.check_default_headers(default_headers)
         self._lock = threading.Lock()
+        self._gate = RateLimitGate()
 
     @property
     def api_key(self) -> SecretStr | None:
@@ -116,6 +117,7 @@ class _BaseClient:
         state = self.__dict__.copy()
         del state["_lock"]
         state["_http"] = None
+        state["_gate"] = RateLimitGate()  # another process has another clock
         # The key never travels: SecretStr would pickle it in plain text.
         del state["_api_key"]
         return state
@@ -188,9 +190,16 @@ class _BaseClient:
             raise error from exc
         return delay
 
+    def _pause(self, delay: float) -> float:
+        """The wait before an attempt: its own delay, or longer while the gate is shut."""
+        return max(delay, self._gate.wait(now=time.monotonic()))
+
     def _on_status_error(self, response: httpx.Response, attempt: int) -> float:
         error = status_error(response.status_code, response.content, response.headers)
         logger.debug("HTTP %s from %s", response.status_code, response.url)
+        retry_after = parse_retry_after(response.headers)
+        if response.status_code == 429 and retry_after is not None:
+            self._gate.hold(retry_after, now=time.monotonic())  # every call on this client waits
         delay = self._retry_wait(error, attempt, sent=True, headers=response.headers)
         if delay is None:
             raise error
@@ -352,7 +361,10 @@ class AnyfastClient(_BaseClient):
         headers = self._headers(stream=stream)  # a missing key fails before a pool is made
         http = self._client()
         request = self._build(http, url, body, headers)
+        delay = 0.0
         while True:
+            if pause := self._pause(delay):
+                _sleep(pause)
             try:
                 response = http.send(request, stream=True)
             except httpx.TransportError as exc:
@@ -361,7 +373,6 @@ class AnyfastClient(_BaseClient):
                 if response.is_success:
                     return response, attempt
                 delay = self._on_status_error(_read(response), attempt)
-            _sleep(delay)
             attempt += 1
 
     def close(self) -> None:
@@ -441,7 +452,10 @@ class AsyncAnyfastClient(_BaseClient):
         headers = self._headers(stream=stream)  # a missing key fails before a pool is made
         http = await self._client()
         request = self._build(http, url, body, headers)
+        delay = 0.0
         while True:
+            if pause := self._pause(delay):
+                await _asleep(pause)
             try:
                 response = await http.send(request, stream=True)
             except httpx.TransportError as exc:
@@ -450,7 +464,6 @@ class AsyncAnyfastClient(_BaseClient):
                 if response.is_success:
                     return response, attempt
                 delay = self._on_status_error(await _aread(response), attempt)
-            await _asleep(delay)
             attempt += 1
 
     async def close(self) -> None:
