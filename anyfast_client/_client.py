@@ -19,9 +19,11 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Coroutine,
     Generator,
     Iterator,
     Mapping,
+    Sequence,
 )
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -30,6 +32,7 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from . import _config
+from ._batching import DEFAULT_EMBED_CONCURRENCY
 from ._decode import ChunkDecoder
 from ._errors import (
     AnyfastError,
@@ -253,6 +256,18 @@ class _Pieces:
             yield view[start : start + PIECE]  # type: ignore[misc]  # h11 takes any buffer
 
 
+async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:
+    """Run ``jobs`` together; the first failure cancels the others and is raised as it is."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 def _encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -444,6 +459,25 @@ class AsyncAnyfastClient(_BaseClient):
     async def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:
         response, _ = await self._send(*self._embeddings_args(request))
         return _parse(EmbeddingResponse, await _aread(response))
+
+    async def embeddings_many(
+        self, requests: Sequence[EmbeddingRequest], *, concurrency: int = DEFAULT_EMBED_CONCURRENCY
+    ) -> list[EmbeddingResponse]:
+        """The answers to ``requests`` in their order, at most ``concurrency`` in flight.
+
+        The first failure is raised and the calls still running are cancelled.
+        """
+        if concurrency < 1:
+            raise ValueError("concurrency must be 1 or more")
+        pending = iter(enumerate(requests))
+        answers: dict[int, EmbeddingResponse] = {}
+
+        async def work() -> None:
+            for number, request in pending:
+                answers[number] = await self.embeddings(request)
+
+        await _all_or_none([work() for _ in range(min(concurrency, len(requests)))])
+        return [answers[number] for number in range(len(requests))]
 
     async def _send(
         self, url: str, body: bytes, stream: bool, attempt: int = 0
