@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
@@ -122,13 +123,21 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._limits = limits
         self._verify = verify
         self._session: aiohttp.ClientSession | None = None
+        self._ssl: ssl.SSLContext | None = None
+
+    def _ssl_for(self, url: httpx.URL) -> ssl.SSLContext | bool:
+        """httpx's SSL context (certifi, SSL_CERT_FILE), made only once an https URL needs it."""
+        if url.scheme != "https":
+            return False
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context(verify=self._verify)
+        return self._ssl
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
             connector = aiohttp.TCPConnector(
                 limit=self._limits.max_connections or 0,
                 keepalive_timeout=self._limits.keepalive_expiry or 0,
-                ssl=httpx.create_ssl_context(verify=self._verify),
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -152,6 +161,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     allow_redirects=False,
                     timeout=_timeout(timeouts),
                     server_hostname=request.extensions.get("sni_hostname"),
+                    ssl=self._ssl_for(request.url),
                 )
             body.watchdog = None  # a body still going out after the answer has no deadline
         body.sent = True  # an answer came: whatever fails now fails while reading
