@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ssl
 from collections.abc import AsyncIterator, Iterator
 
@@ -26,19 +27,31 @@ __all__ = ["AiohttpTransport"]
 
 from ._client import PIECE  # bodies go out piece by piece, so their progress is known
 
+# aiohttp's writer waits for the peer only past 64 KiB buffered (its LIMIT): a body of
+# at most half that, headers and all, never waits.
+SMALL = 1 << 15
+
 
 class _Body:
-    """The request body in pieces, remembering whether the last one went out.
+    """The request body, and whether all of it went out.
 
-    aiohttp has no write timeout, so the body keeps its own: each piece re-arms the
-    ``watchdog`` (an ``asyncio.timeout`` around the request) for ``write`` seconds.
+    A small body goes whole. A large one goes in pieces, and since aiohttp has no write
+    timeout it keeps its own: each piece re-arms the ``watchdog`` (an ``asyncio.timeout``
+    around the request) for ``write`` seconds.
     """
 
     def __init__(self, request: httpx.Request, write: float | None = None) -> None:
         self._request = request
         self._write = write
-        self.sent = False
         self.watchdog: asyncio.Timeout | None = None
+        try:
+            content = request.content
+        except httpx.RequestNotRead:  # a streamed body: its length is unknown
+            content = None
+        # A body under aiohttp's write buffer limit is written without waiting on the
+        # peer, so it cannot stall: it goes as it is, with no watchdog to keep.
+        self.small = content if content is not None and len(content) <= SMALL else None
+        self.sent = self.small is not None
 
     def _arm(self, seconds: float | None) -> None:
         if self.watchdog is not None:
@@ -105,9 +118,11 @@ class _ResponseStream(httpx.AsyncByteStream):
         self._response.release()
 
 
-def _timeout(seconds: dict[str, float | None]) -> aiohttp.ClientTimeout:
+@functools.lru_cache(maxsize=64)
+def _timeout(
+    connect: float | None, pool: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
     """httpx's timeouts in aiohttp's terms: its ``connect`` covers the pool wait and connect."""
-    connect, pool, read = seconds.get("connect"), seconds.get("pool"), seconds.get("read")
     waiting = None if connect is None or pool is None else connect + pool
     return aiohttp.ClientTimeout(total=None, connect=waiting, sock_connect=connect, sock_read=read)
 
@@ -147,23 +162,34 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             )
         return self._session
 
+    async def _send(
+        self,
+        request: httpx.Request,
+        data: bytes | AsyncIterator[bytes | memoryview],
+        timeouts: dict[str, float | None],
+    ) -> aiohttp.ClientResponse:
+        headers = [(k, v) for k, v in request.headers.multi_items() if k != "transfer-encoding"]
+        return await self._get_session().request(
+            request.method,
+            URL(str(request.url), encoded=True),
+            headers=headers,
+            data=data,
+            allow_redirects=False,
+            timeout=_timeout(timeouts.get("connect"), timeouts.get("pool"), timeouts.get("read")),
+            server_hostname=request.extensions.get("sni_hostname"),
+            ssl=self._ssl_for(request.url),
+        )
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout") or {}
         body = _Body(request, timeouts.get("write"))
-        headers = [(k, v) for k, v in request.headers.multi_items() if k != "transfer-encoding"]
         with _mapped(body):
-            async with asyncio.timeout(None) as body.watchdog:
-                response = await self._get_session().request(
-                    request.method,
-                    URL(str(request.url), encoded=True),
-                    headers=headers,
-                    data=body.pieces(),
-                    allow_redirects=False,
-                    timeout=_timeout(timeouts),
-                    server_hostname=request.extensions.get("sni_hostname"),
-                    ssl=self._ssl_for(request.url),
-                )
-            body.watchdog = None  # a body still going out after the answer has no deadline
+            if body.small is not None:
+                response = await self._send(request, body.small, timeouts)
+            else:
+                async with asyncio.timeout(None) as body.watchdog:
+                    response = await self._send(request, body.pieces(), timeouts)
+                body.watchdog = None  # a body still going out after the answer has no deadline
         body.sent = True  # an answer came: whatever fails now fails while reading
         return httpx.Response(
             response.status,

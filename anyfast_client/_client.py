@@ -4,7 +4,9 @@ Everything that is not I/O lives in :class:`_BaseClient` and the sans-I/O
 modules; :class:`AnyfastClient` and :class:`AsyncAnyfastClient` differ only by
 ``await``. Each owns one pooled httpx client, made on first use (so an
 instance is cheap to build and can be pickled into a worker process) and
-reused across calls.
+reused across calls; the async one sends through aiohttp's pool when aiohttp is
+installed (``_aiohttp``), which holds a thousand calls in flight where httpcore's
+slows down. Calls sharing a client share one rate-limit gate (``RateLimitGate``).
 """
 
 from __future__ import annotations
@@ -412,7 +414,9 @@ class AsyncAnyfastClient(_BaseClient):
 
     Each event loop that uses it gets its own connection pool, closed when that
     loop shuts down its async generators (as ``asyncio.run()`` does on its way
-    out) or by ``close()`` on that loop.
+    out) or by ``close()`` on that loop. The pool is aiohttp's when aiohttp is
+    installed (the ``aiohttp`` extra, part of ``langchain`` and ``llama-index``),
+    else httpx's own; an ``http_client`` you pass is used as it is.
     """
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **settings: Any) -> None:
