@@ -120,9 +120,11 @@ async def _round(base_url: str, call: Call, calls: int) -> tuple[float, int, int
     return wall, len(errors), control(base_url)["connections"] - 1  # less the control's own
 
 
-def _chat_rows(base_url: str, calls: int) -> None:
+def _chat_rows(base_url: str, calls: int, only: list[str] | None) -> None:
     print(f"\n{calls} concurrent calls        cold: wall  err conns   warm: wall  err conns")
     for name, make in CHAT.items():
+        if only and name not in only:
+            continue
         try:
             call = make(base_url)
         except ImportError:
@@ -191,13 +193,15 @@ def _embedding_rows(base_url: str, texts: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--calls", type=int, nargs="+", default=[200, 1000])
-    parser.add_argument("--texts", type=int, default=10_000)
+    parser.add_argument("--texts", type=int, default=10_000, help="0: no embeddings rows")
+    parser.add_argument("--only", nargs="*", help="chat implementation names to run")
     args = parser.parse_args()
     process, base_url = start()
     try:
         for calls in args.calls:
-            _chat_rows(base_url, calls)
-        _embedding_rows(base_url, args.texts)
+            _chat_rows(base_url, calls, args.only)
+        if args.texts:
+            _embedding_rows(base_url, args.texts)
     finally:
         process.terminate()
 
