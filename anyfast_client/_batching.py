@@ -5,6 +5,7 @@ async methods differ only by ``await``::
 
     requests = embedding_requests(texts, batch_size=64)
     vectors = batch_vectors(requests, [client.embeddings(r) for r in requests])
+    vectors = batch_vectors(requests, await async_client.embeddings_many(requests))
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ._models import EmbeddingRequest, EmbeddingResponse
 __all__ = [
     "DEFAULT_EMBEDDING_MODEL",
     "DEFAULT_EMBED_BATCH_SIZE",
+    "DEFAULT_EMBED_CONCURRENCY",
     "EMPTY_TEXT_STAND_IN",
     "batch_vectors",
     "embedding_requests",
@@ -25,6 +27,9 @@ __all__ = [
 DEFAULT_EMBEDDING_MODEL = "doubao-embedding"
 # Anyfast does not document a batch limit; 64 texts stay well under the common caps.
 DEFAULT_EMBED_BATCH_SIZE = 64
+# Batches of one call in flight at once: enough to hide the round trips, few enough that
+# one ingestion does not take over the account's rate limit.
+DEFAULT_EMBED_CONCURRENCY = 8
 # Whether the gateway accepts "" is undocumented, and one rejected empty text would fail the
 # whole batch around it: an empty text is sent as one space, whose vector is as "empty" as any.
 EMPTY_TEXT_STAND_IN = " "

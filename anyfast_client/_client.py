@@ -4,7 +4,9 @@ Everything that is not I/O lives in :class:`_BaseClient` and the sans-I/O
 modules; :class:`AnyfastClient` and :class:`AsyncAnyfastClient` differ only by
 ``await``. Each owns one pooled httpx client, made on first use (so an
 instance is cheap to build and can be pickled into a worker process) and
-reused across calls.
+reused across calls; the async one sends through aiohttp's pool when aiohttp is
+installed (``_aiohttp``), which holds a thousand calls in flight where httpcore's
+slows down. Calls sharing a client share one rate-limit gate (``RateLimitGate``).
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Coroutine,
     Generator,
     Iterator,
     Mapping,
+    Sequence,
 )
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -30,6 +34,7 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from . import _config
+from ._batching import DEFAULT_EMBED_CONCURRENCY
 from ._decode import ChunkDecoder
 from ._errors import (
     AnyfastError,
@@ -48,7 +53,7 @@ from ._models import (
     EmbeddingResponse,
 )
 from ._response import require_choices
-from ._retry import parse_retry_after, retry_delay, should_retry_error
+from ._retry import RateLimitGate, parse_retry_after, retry_delay, should_retry_error
 from ._version import __version__
 
 __all__ = ["AnyfastClient", "AsyncAnyfastClient", "AsyncStream", "Stream"]
@@ -65,6 +70,8 @@ _LoopPool = tuple[httpx.AsyncClient, AsyncGenerator[None, None]]
 _LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
 # How long a stream's body may go on after [DONE] before its connection is closed.
 _DRAIN_SECONDS = 0.25
+# Large bodies go out in pieces of this size (see _Pieces and the aiohttp transport).
+PIECE = 1 << 20
 
 
 class _BaseClient:
@@ -89,6 +96,7 @@ class _BaseClient:
         self.max_retries = max_retries
         self.default_headers = _config.check_default_headers(default_headers)
         self._lock = threading.Lock()
+        self._gate = RateLimitGate()
 
     @property
     def api_key(self) -> SecretStr | None:
@@ -114,6 +122,7 @@ class _BaseClient:
         state = self.__dict__.copy()
         del state["_lock"]
         state["_http"] = None
+        state["_gate"] = RateLimitGate()  # another process has another clock
         # The key never travels: SecretStr would pickle it in plain text.
         del state["_api_key"]
         return state
@@ -146,22 +155,27 @@ class _BaseClient:
 
     def _chat_args(
         self, request: ChatRequest, *, stream: bool, include_usage: bool = True
-    ) -> tuple[str, dict[str, Any], bool]:
-        body = request.to_body(stream=stream, include_usage=include_usage)
+    ) -> tuple[str, bytes, bool]:
+        # Encoded at once, so the dict copy of the request is not held beside the bytes.
+        body = _encode(request.to_body(stream=stream, include_usage=include_usage))
         return f"{self.base_url}/chat/completions", body, stream
 
-    def _embeddings_args(self, request: EmbeddingRequest) -> tuple[str, dict[str, Any], bool]:
-        return f"{self.embeddings_base_url}/embeddings", request.to_body(), False
+    def _embeddings_args(self, request: EmbeddingRequest) -> tuple[str, bytes, bool]:
+        return f"{self.embeddings_base_url}/embeddings", _encode(request.to_body()), False
 
     def _build(
         self,
         http: httpx.Client | httpx.AsyncClient,
         url: str,
-        body: dict[str, Any],
+        body: bytes,
         headers: dict[str, str],
     ) -> httpx.Request:
+        content: bytes | _Pieces = body
+        if isinstance(http, httpx.Client) and len(body) > PIECE:
+            content = _Pieces(body)
+            headers["content-length"] = str(len(body))
         return http.build_request(
-            "POST", url, content=_encode(body), headers=headers, timeout=self.timeout
+            "POST", url, content=content, headers=headers, timeout=self.timeout
         )
 
     def _retry_wait(
@@ -181,9 +195,16 @@ class _BaseClient:
             raise error from exc
         return delay
 
+    def _pause(self, delay: float) -> float:
+        """The wait before an attempt: its own delay, or longer while the gate is shut."""
+        return max(delay, self._gate.wait(now=time.monotonic()))
+
     def _on_status_error(self, response: httpx.Response, attempt: int) -> float:
         error = status_error(response.status_code, response.content, response.headers)
         logger.debug("HTTP %s from %s", response.status_code, response.url)
+        retry_after = parse_retry_after(response.headers)
+        if response.status_code == 429 and retry_after is not None:
+            self._gate.hold(retry_after, now=time.monotonic())  # every call on this client waits
         delay = self._retry_wait(error, attempt, sent=True, headers=response.headers)
         if delay is None:
             raise error
@@ -210,6 +231,43 @@ async def _close_with_loop(http: httpx.AsyncClient) -> AsyncGenerator[None, None
         yield
     finally:
         await http.aclose()
+
+
+def _async_pool(timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """httpx on aiohttp's pool when aiohttp is installed (see ``_aiohttp``), else on httpcore's."""
+    try:
+        from ._aiohttp import AiohttpTransport
+    except ImportError:
+        return httpx.AsyncClient(limits=_LIMITS, timeout=timeout)
+    return httpx.AsyncClient(transport=AiohttpTransport(limits=_LIMITS), timeout=timeout)
+
+
+class _Pieces:
+    """A large body handed to the sync client piece by piece, as often as it is sent.
+
+    httpcore's sync write copies whatever one ``send`` leaves over, so a body given as
+    one buffer costs time in the square of its size; pieces bound each copy.
+    """
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        view = memoryview(self._body)
+        for start in range(0, len(view), PIECE):
+            yield view[start : start + PIECE]  # type: ignore[misc]  # h11 takes any buffer
+
+
+async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:
+    """Run ``jobs`` together; the first failure cancels the others and is raised as it is."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _encode(body: dict[str, Any]) -> bytes:
@@ -271,7 +329,11 @@ class AnyfastClient(_BaseClient):
     Retries connect errors, pool and write timeouts, 408, 409, 429 and 5xx up
     to ``max_retries`` times, honouring Retry-After. A read timeout, or a
     connection lost after the request went out, is not retried: the request
-    may already be billed. ``default_headers`` may not set Authorization.
+    may already be billed. A stream adds two cases, both before anything reached
+    you: an error event first in the stream is retried like its status, and a
+    connection lost after the ``200`` headers but before any byte of the body is
+    retried; once a byte came (even a ``: PING``), a cut stream raises.
+    ``default_headers`` may not set Authorization.
 
     Pickling (to hand a client to a worker process) keeps the settings, not
     the connection pool and never the key: the unpickled client reads
@@ -310,13 +372,16 @@ class AnyfastClient(_BaseClient):
         return _parse(EmbeddingResponse, _read(response))
 
     def _send(
-        self, url: str, body: dict[str, Any], stream: bool, attempt: int = 0
+        self, url: str, body: bytes, stream: bool, attempt: int = 0
     ) -> tuple[httpx.Response, int]:
         """POST with retries; the response and the attempt that got it."""
         headers = self._headers(stream=stream)  # a missing key fails before a pool is made
         http = self._client()
         request = self._build(http, url, body, headers)
+        delay = 0.0
         while True:
+            if pause := self._pause(delay):
+                _sleep(pause)
             try:
                 response = http.send(request, stream=True)
             except httpx.TransportError as exc:
@@ -325,7 +390,6 @@ class AnyfastClient(_BaseClient):
                 if response.is_success:
                     return response, attempt
                 delay = self._on_status_error(_read(response), attempt)
-            _sleep(delay)
             attempt += 1
 
     def close(self) -> None:
@@ -350,7 +414,9 @@ class AsyncAnyfastClient(_BaseClient):
 
     Each event loop that uses it gets its own connection pool, closed when that
     loop shuts down its async generators (as ``asyncio.run()`` does on its way
-    out) or by ``close()`` on that loop.
+    out) or by ``close()`` on that loop. The pool is aiohttp's when aiohttp is
+    installed (the ``aiohttp`` extra, part of ``langchain`` and ``llama-index``),
+    else httpx's own; an ``http_client`` you pass is used as it is.
     """
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **settings: Any) -> None:
@@ -374,7 +440,7 @@ class AsyncAnyfastClient(_BaseClient):
         pool = self._pools.get(loop)
         if pool is None:
             self._forget_closed_loops()
-            http = httpx.AsyncClient(limits=_LIMITS, timeout=self.timeout)
+            http = _async_pool(self.timeout)
             pool = self._pools[loop] = (http, _close_with_loop(http))
             await anext(pool[1])
         return pool[0]
@@ -398,14 +464,36 @@ class AsyncAnyfastClient(_BaseClient):
         response, _ = await self._send(*self._embeddings_args(request))
         return _parse(EmbeddingResponse, await _aread(response))
 
+    async def embeddings_many(
+        self, requests: Sequence[EmbeddingRequest], *, concurrency: int = DEFAULT_EMBED_CONCURRENCY
+    ) -> list[EmbeddingResponse]:
+        """The answers to ``requests`` in their order, at most ``concurrency`` in flight.
+
+        The first failure is raised and the calls still running are cancelled.
+        """
+        if concurrency < 1:
+            raise ValueError("concurrency must be 1 or more")
+        pending = iter(enumerate(requests))
+        answers: dict[int, EmbeddingResponse] = {}
+
+        async def work() -> None:
+            for number, request in pending:
+                answers[number] = await self.embeddings(request)
+
+        await _all_or_none([work() for _ in range(min(concurrency, len(requests)))])
+        return [answers[number] for number in range(len(requests))]
+
     async def _send(
-        self, url: str, body: dict[str, Any], stream: bool, attempt: int = 0
+        self, url: str, body: bytes, stream: bool, attempt: int = 0
     ) -> tuple[httpx.Response, int]:
         """POST with retries; the response and the attempt that got it."""
         headers = self._headers(stream=stream)  # a missing key fails before a pool is made
         http = await self._client()
         request = self._build(http, url, body, headers)
+        delay = 0.0
         while True:
+            if pause := self._pause(delay):
+                await _asleep(pause)
             try:
                 response = await http.send(request, stream=True)
             except httpx.TransportError as exc:
@@ -414,7 +502,6 @@ class AsyncAnyfastClient(_BaseClient):
                 if response.is_success:
                     return response, attempt
                 delay = self._on_status_error(await _aread(response), attempt)
-            await _asleep(delay)
             attempt += 1
 
     async def close(self) -> None:
@@ -457,9 +544,11 @@ class _ReaderBase:
     def __init__(self, retry_wait: _RetryWait) -> None:
         self._retry_wait = retry_wait
         self.decoder = ChunkDecoder()
-        self._started = False
+        self._started = False  # a chunk reached the caller
+        self._began = False  # a byte of the body arrived
 
     def _on_chunks(self, data: bytes) -> Iterator[ChatCompletionChunk]:
+        self._began = self._began or bool(data)
         for chunk in self.decoder.iter_feed(data):
             self._started = True
             yield chunk
@@ -467,14 +556,14 @@ class _ReaderBase:
     def _on_failure(self, exc: Exception, attempt: int) -> float:
         """A failure while reading: the wait before starting over, or raise."""
         error = self._as_error(exc)
-        # Only a stream that has shown the caller nothing may start over, and a
-        # timeout counts as sent: the request may already be running (and billed).
+        lost = isinstance(error, StreamInterruptedError)
+        # Only a stream that has shown the caller nothing may start over. A lost connection
+        # starts over only if no byte of the body came (not even a ": PING"): after one, the
+        # server was answering and may bill it. A timeout counts as sent for the same reason.
         delay = (
             None
-            if self._started
-            else self._retry_wait(
-                error, attempt, sent=not isinstance(error, StreamInterruptedError), headers={}
-            )
+            if self._started or (lost and self._began)
+            else self._retry_wait(error, attempt, sent=not lost, headers={})
         )
         if delay is None:
             if error is exc:

@@ -25,6 +25,7 @@ __all__ = [
     "INITIAL_DELAY",
     "MAX_DELAY",
     "MAX_RETRY_AFTER",
+    "RateLimitGate",
     "parse_retry_after",
     "retry_delay",
     "should_retry",
@@ -101,3 +102,22 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
         return min(retry_after, MAX_RETRY_AFTER)
     backoff = min(INITIAL_DELAY * 2.0**attempt, MAX_DELAY)
     return backoff * (1 - 0.25 * random.random())  # noqa: S311 - jitter, not crypto
+
+
+class RateLimitGate:
+    """When the calls sharing one client may next go out: a 429's Retry-After holds them all.
+
+    Sans-I/O: the clients pass a monotonic clock and do the waiting, before every attempt.
+    Without it, each of 200 callers would learn of the limit by being refused on its own.
+    """
+
+    def __init__(self) -> None:
+        self._opens_at = 0.0
+
+    def hold(self, seconds: float, *, now: float) -> None:
+        """Keep the gate shut for ``seconds`` from ``now`` (capped); a later hold never shortens."""
+        self._opens_at = max(self._opens_at, now + min(max(seconds, 0.0), MAX_RETRY_AFTER))
+
+    def wait(self, *, now: float) -> float:
+        """Seconds to wait at ``now`` before sending; 0 when the gate is open."""
+        return max(self._opens_at - now, 0.0)

@@ -102,7 +102,7 @@ class AnyfastEmbeddings(ClientOwner, BaseModel, Embeddings):
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         requests, client = self._requests(texts), self._async_client()
         with langchain_errors():
-            return batch_vectors(requests, [await client.embeddings(r) for r in requests])
+            return batch_vectors(requests, await client.embeddings_many(requests))
 
     async def aembed_query(self, text: str) -> list[float]:
         return (await self.aembed_documents([text]))[0]

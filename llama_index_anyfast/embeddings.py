@@ -101,7 +101,7 @@ class AnyfastEmbedding(ClientOwner, BaseEmbedding):
 
     async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         requests, client = self._requests(texts), self._async_client()
-        return batch_vectors(requests, [await client.embeddings(r) for r in requests])
+        return batch_vectors(requests, await client.embeddings_many(requests))
 
     def _requests(self, texts: list[str]) -> list[EmbeddingRequest]:
         return embedding_requests(

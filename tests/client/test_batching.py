@@ -1,9 +1,15 @@
 """The pure batching both embeddings adapters share: split, stand in for "", put back in order."""
 
+import asyncio
+import json
+
+import httpx
 import pytest
 
-from anyfast_client import AnyfastError, EmbeddingResponse
+from anyfast_client import AnyfastError, AsyncAnyfastClient, BadRequestError, EmbeddingResponse
 from anyfast_client._batching import EMPTY_TEXT_STAND_IN, batch_vectors, embedding_requests
+
+from .conftest import KEY
 
 
 def _response(*indices: int) -> EmbeddingResponse:
@@ -44,3 +50,69 @@ def test_a_wrong_set_of_indices_is_an_error(indices: tuple[int, ...]) -> None:
     requests = embedding_requests(["a", "b"], batch_size=2)
     with pytest.raises(AnyfastError, match="Asked for 2 embeddings"):
         batch_vectors(requests, [_response(*indices)])
+
+
+# --------------------------------------------------------------------------- many batches at once
+
+
+def _embeddings_server(
+    fail_on: str | None = None,
+) -> tuple[httpx.AsyncClient, dict[str, int]]:
+    """Answers each batch after a pause that shrinks with its place: later batches finish first."""
+    state = {"in_flight": 0, "most": 0, "calls": 0}
+
+    async def reply(req: httpx.Request) -> httpx.Response:
+        texts = json.loads(req.content)["input"]
+        state["calls"] += 1
+        state["in_flight"] += 1
+        state["most"] = max(state["most"], state["in_flight"])
+        try:
+            await asyncio.sleep(0.05 / int(texts[0].split("-")[0]))
+        finally:
+            state["in_flight"] -= 1
+        if texts[0] == fail_on:
+            return httpx.Response(400, json={"error": {"message": "bad batch"}})
+        data = [{"index": i, "embedding": [float(t.split("-")[1])]} for i, t in enumerate(texts)]
+        return httpx.Response(200, json={"data": data})
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(reply)), state
+
+
+def _texts(count: int) -> list[str]:
+    return [f"{number + 1}-{number}" for number in range(count)]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3, 8])
+def test_embeddings_many_keeps_input_order_with_at_most_concurrency_in_flight(
+    concurrency: int,
+) -> None:
+    http, state = _embeddings_server()
+    requests = embedding_requests(_texts(20), batch_size=2)
+
+    async def main() -> list[EmbeddingResponse]:
+        client = AsyncAnyfastClient(api_key=KEY, http_client=http)
+        return await client.embeddings_many(requests, concurrency=concurrency)
+
+    vectors = batch_vectors(requests, asyncio.run(main()))
+    assert vectors == [[float(n)] for n in range(20)]
+    assert state["most"] == concurrency and state["calls"] == 10
+
+
+def test_embeddings_many_raises_the_first_failure_and_stops_the_rest() -> None:
+    http, state = _embeddings_server(fail_on="3-2")
+    requests = embedding_requests(_texts(40), batch_size=2)
+
+    async def main() -> None:
+        client = AsyncAnyfastClient(api_key=KEY, http_client=http, max_retries=0)
+        await client.embeddings_many(requests, concurrency=4)
+
+    with pytest.raises(BadRequestError, match="bad batch"):
+        asyncio.run(main())
+    assert state["calls"] < len(requests) and state["in_flight"] == 0
+
+
+def test_embeddings_many_with_nothing_to_do_and_a_bad_concurrency() -> None:
+    client = AsyncAnyfastClient(api_key=KEY)
+    assert asyncio.run(client.embeddings_many([])) == []
+    with pytest.raises(ValueError, match="concurrency must be 1 or more"):
+        asyncio.run(client.embeddings_many([], concurrency=0))

@@ -303,6 +303,17 @@ def test_stream_reset_after_the_headers_before_any_event_is_retried(
     assert len(raw_server.requests) == 2 and len(sleeps) == 1
 
 
+@pytest.mark.parametrize("api", ["sync", "async"])
+def test_stream_reset_after_a_ping_is_not_retried(
+    raw_server: RawServer, api: str, sleeps: list[float]
+) -> None:
+    # The server had begun answering: the request may be running, and billed.
+    raw_server.scripts += [send_sse(b": PING\n\n", then=reset), send_sse(*words("again"))]
+    with pytest.raises(StreamInterruptedError):
+        read_stream(api, {"api_key": KEY, "base_url": raw_server.base_url})
+    assert len(raw_server.requests) == 1 and sleeps == []
+
+
 def test_pool_timeout_is_retried_then_raised_and_nothing_more_is_sent(
     raw_server: RawServer, sleeps: list[float]
 ) -> None:

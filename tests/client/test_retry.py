@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import time
 from typing import Any
 
 import httpx
@@ -11,6 +13,7 @@ import pytest
 from anyfast_client import (
     APIConnectionError,
     APITimeoutError,
+    AsyncAnyfastClient,
     InternalServerError,
     RateLimitError,
     StreamInterruptedError,
@@ -19,12 +22,13 @@ from anyfast_client._retry import (
     INITIAL_DELAY,
     MAX_DELAY,
     MAX_RETRY_AFTER,
+    RateLimitGate,
     parse_retry_after,
     retry_delay,
     should_retry,
 )
 
-from .conftest import DONE, chunk, completion_json, request, sse_response
+from .conftest import DONE, KEY, chunk, completion_json, request, sse_response
 
 NOW = 1_700_000_000.0
 
@@ -91,6 +95,26 @@ def test_retry_delay_backoff_is_capped_with_bounded_jitter(attempt: int) -> None
 )
 def test_retry_delay_honours_retry_after_capped(retry_after: float, expected: float) -> None:
     assert retry_delay(5, retry_after) == expected
+
+
+@pytest.mark.parametrize(
+    ("holds", "now", "expected"),
+    [
+        ([], 100.0, 0.0),
+        ([(2.0, 100.0)], 100.0, 2.0),
+        ([(2.0, 100.0)], 101.5, 0.5),
+        ([(2.0, 100.0)], 103.0, 0.0),
+        ([(5.0, 100.0), (1.0, 101.0)], 101.0, 4.0),  # a shorter later hold never shortens
+        ([(1.0, 100.0), (5.0, 101.0)], 101.0, 5.0),
+        ([(3600.0, 100.0)], 100.0, MAX_RETRY_AFTER),
+        ([(-3.0, 100.0)], 100.0, 0.0),
+    ],
+)
+def test_rate_limit_gate(holds: list[tuple[float, float]], now: float, expected: float) -> None:
+    gate = RateLimitGate()
+    for seconds, at in holds:
+        gate.hold(seconds, now=at)
+    assert gate.wait(now=now) == pytest.approx(expected)
 
 
 # --------------------------------------------------------------------------- through the wire
@@ -175,10 +199,20 @@ def test_stream_status_error_retried(make_api: Any, sleeps: list[float]) -> None
     assert len(api.wire.requests) == 2
 
 
-def test_stream_cut_before_first_chunk_is_retried(make_api: Any, sleeps: list[float]) -> None:
-    api = make_api(sse_response(b": PING\n\n", httpx.ReadError("reset")), good_stream())
+def test_stream_cut_before_any_byte_of_the_body_is_retried(
+    make_api: Any, sleeps: list[float]
+) -> None:
+    api = make_api(sse_response(httpx.ReadError("reset")), good_stream())
     assert api.stream(request()).completion.choices[0].message.content == "ok"
     assert len(api.wire.requests) == 2 and len(sleeps) == 1
+
+
+def test_stream_cut_after_a_ping_is_not_retried(make_api: Any, sleeps: list[float]) -> None:
+    # The server had begun answering: the request may be running, and billed.
+    api = make_api(sse_response(b": PING\n\n", httpx.ReadError("reset")), good_stream())
+    with pytest.raises(StreamInterruptedError):
+        api.stream(request())
+    assert len(api.wire.requests) == 1 and sleeps == []
 
 
 def test_stream_cut_after_a_chunk_is_not_retried(make_api: Any, sleeps: list[float]) -> None:
@@ -246,7 +280,7 @@ def test_write_timeout_is_retried(make_api: Any, sleeps: list[float]) -> None:
 
 
 def test_stream_retries_share_one_max_retries_budget(make_api: Any, sleeps: list[float]) -> None:
-    cut_early = sse_response(b": PING\n\n", httpx.ReadError("reset"))
+    cut_early = sse_response(httpx.ReadError("reset"))
     api = make_api(error(503), cut_early, error(503), good_stream(), max_retries=2)
     with pytest.raises(InternalServerError):
         api.stream(request())
@@ -261,3 +295,54 @@ def test_stream_cut_then_status_error_counts_on(make_api: Any, sleeps: list[floa
     with pytest.raises(InternalServerError):
         api.stream(request())
     assert len(api.wire.requests) == 3
+
+
+def test_a_429_holds_back_the_next_call_on_the_same_client(
+    make_api: Any, sleeps: list[float]
+) -> None:
+    api = make_api(
+        error(429, **{"Retry-After": "3"}),
+        httpx.Response(200, json=completion_json("first")),
+        httpx.Response(200, json=completion_json("second")),
+    )
+    assert api.chat(request()).choices[0].message.content == "first"
+    # No time passed (sleeps are recorded, not slept): the second call waits at the gate.
+    assert api.chat(request()).choices[0].message.content == "second"
+    assert sleeps[0] == 3.0 and sleeps[1] == pytest.approx(3.0, abs=0.5)
+    assert len(api.wire.requests) == 3
+
+
+def test_a_429_without_retry_after_holds_back_no_one(make_api: Any, sleeps: list[float]) -> None:
+    api = make_api(
+        error(429),
+        httpx.Response(200, json=completion_json("first")),
+        httpx.Response(200, json=completion_json("second")),
+    )
+    api.chat(request())
+    api.chat(request())
+    assert len(sleeps) == 1  # only the refused call's own backoff
+
+
+def test_calls_in_flight_back_off_together_after_a_429() -> None:
+    # The first call is refused for 0.3 s; the ten started after it must not reach the
+    # server before then, each learning of the limit on its own.
+    arrivals: list[float] = []
+
+    def reply(req: httpx.Request) -> httpx.Response:
+        arrivals.append(time.monotonic())
+        if len(arrivals) == 1:
+            return error(429, **{"Retry-After": "0.3"})
+        return httpx.Response(200, json=completion_json())
+
+    async def main() -> None:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(reply))
+        client = AsyncAnyfastClient(api_key=KEY, http_client=http)
+        first = asyncio.create_task(client.chat(request()))
+        while not arrivals:
+            await asyncio.sleep(0.01)
+        await asyncio.gather(first, *(client.chat(request()) for _ in range(10)))
+        await http.aclose()
+
+    asyncio.run(main())
+    assert len(arrivals) == 12
+    assert min(arrivals[1:]) - arrivals[0] >= 0.29
