@@ -150,9 +150,18 @@ def run_as_test_file(block: Block, tmp_path: Path) -> None:
     """A block of tests is a test file: pytest runs it and every test in it must pass."""
     script = tmp_path / f"test_{block.path.stem}_{block.line}.py"
     script.write_text(block.code, encoding="utf-8")
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(script)]
+    # Only the plugins a reader's test needs: the others cost seconds of start-up per block.
+    plugins = ["-p", "anyfast_client.pytest_plugin", "-p", "pytest_asyncio.plugin"]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugins]
+    env = os.environ | {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     done = subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=50, check=False
+        [*command, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=False,
     )
     assert done.returncode == 0, f"{block.id} failed:\n{done.stdout[-3000:]}{done.stderr[-2000:]}"
     assert re.search(r"\b\d+ passed\b", done.stdout), done.stdout[-2000:]
