@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import os
 import re
 import subprocess
@@ -25,11 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from anyfast_client import AnyfastWarning, ClientOwner
+from anyfast_client import AnyfastWarning
 from anyfast_client.testing import AnyfastTestServer
 
 REPO = Path(__file__).resolve().parents[1]
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\s]*)[^`]*$")
+PACKAGES = frozenset({"anyfast_client", "langchain_anyfast", "llama_index_anyfast"})
 SKIP = re.compile(r"^#\s*doc-test:\s*skip\s*\((?P<reason>[^)]+)\)")
 TEST_FUNCTION = re.compile(r"^(async\s+)?def\s+test_", re.M)
 # Any request that leaves 127.0.0.1 goes to a proxy that does not exist, and fails at once.
@@ -120,7 +122,7 @@ def run_in_process(block: Block) -> None:
     """Runs the block as a script in a fresh namespace; globals it may change are restored."""
     from llama_index.core import Settings
 
-    saved_settings = dict(vars(Settings))
+    saved_settings, saved_environ = dict(vars(Settings)), dict(os.environ)
     namespace: dict[str, object] = {"__name__": "__main__"}
     try:
         with warnings.catch_warnings():
@@ -131,6 +133,8 @@ def run_in_process(block: Block) -> None:
             exec(compile(block.code, block.id, "exec"), namespace)
     finally:
         vars(Settings).update(saved_settings)
+        os.environ.clear()
+        os.environ.update(saved_environ)
         _release(namespace)
 
 
@@ -139,11 +143,19 @@ def _release(namespace: dict[str, object]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         for value in namespace.values():
-            if isinstance(value, ClientOwner):
-                value.close()
-                asyncio.run(value.aclose())
+            if type(value).__module__.partition(".")[0] in PACKAGES:
+                _close(value)
         namespace.clear()
         gc.collect()
+
+
+def _close(value: object) -> None:
+    for name in ("close", "aclose"):
+        method = getattr(value, name, None)
+        if callable(method):
+            result = method()
+            if inspect.iscoroutine(result):
+                asyncio.run(result)
 
 
 def run_as_test_file(block: Block, tmp_path: Path) -> None:
