@@ -2,10 +2,13 @@
 
 Blocks run against a local server started here, with ``ANYFAST_BASE_URL`` and
 ``ANYFAST_API_KEY`` pointing at it, so they read as a user writes them
-(``ChatAnyfast()``, no URL). Each block runs in a fresh namespace, in this process,
-under a timeout; a block that defines ``test_...`` functions is a test file, run by pytest
-in a subprocess so its tests really run. A block opts out with a first-line comment
-``# doc-test: skip (reason)``: it is still compiled, and reported as skipped with its reason.
+(``ChatAnyfast()``, no URL); the server takes any key, so ``api_key="..."`` works too. Each
+block runs in a fresh namespace, in this process, under a timeout, except two kinds that run
+in a subprocess: a script (a block with an ``if __name__ == "__main__":`` guard, which worker
+pools need to re-import it) runs as ``python block.py``, and a block that defines
+``test_...`` functions is a test file that pytest runs, so its tests really run. A block opts
+out with a first-line comment ``# doc-test: skip (reason)``: it is still compiled, and
+reported as skipped with its reason.
 Nothing here checks the model's wording: the simulated answers are not the point.
 """
 
@@ -34,6 +37,7 @@ FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`
 PACKAGES = frozenset({"anyfast_client", "langchain_anyfast", "llama_index_anyfast"})
 SKIP = re.compile(r"^#\s*doc-test:\s*skip\s*\((?P<reason>[^)]+)\)")
 TEST_FUNCTION = re.compile(r"^(async\s+)?def\s+test_", re.M)
+MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*[\"']__main__[\"']\s*:", re.M)
 # Any request that leaves 127.0.0.1 goes to a proxy that does not exist, and fails at once.
 OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
 
@@ -99,7 +103,7 @@ BLOCKS = python_blocks()
 
 @pytest.fixture(scope="module")
 def docs_server() -> Iterator[AnyfastTestServer]:
-    with AnyfastTestServer(api_key="docs-test-key") as server:
+    with AnyfastTestServer(api_key=None) as server:
         yield server
 
 
@@ -109,7 +113,7 @@ def doc_env(docs_server: AnyfastTestServer, monkeypatch: pytest.MonkeyPatch) -> 
     for name in [name for name in os.environ if name.startswith("ANYFAST_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("ANYFAST_BASE_URL", docs_server.base_url)
-    monkeypatch.setenv("ANYFAST_API_KEY", docs_server.api_key or "")
+    monkeypatch.setenv("ANYFAST_API_KEY", "docs-test-key")
     for name, value in OFFLINE.items():
         monkeypatch.setenv(name, value)
         monkeypatch.setenv(name.lower(), value)
@@ -158,6 +162,21 @@ def _close(value: object) -> None:
                 asyncio.run(result)
 
 
+def run_as_script(block: Block, tmp_path: Path) -> None:
+    """A script runs as ``python block.py``, so its worker processes can re-import it."""
+    script = tmp_path / f"{block.path.stem}_{block.line}.py"
+    script.write_text(block.code, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=False,
+    )
+    assert done.returncode == 0, f"{block.id} failed:\n{done.stderr[-3000:]}"
+
+
 def run_as_test_file(block: Block, tmp_path: Path) -> None:
     """A block of tests is a test file: pytest runs it and every test in it must pass."""
     script = tmp_path / f"test_{block.path.stem}_{block.line}.py"
@@ -190,6 +209,8 @@ def test_code_block_runs(block: Block, tmp_path: Path) -> None:
         pytest.skip(f"{block.id}: {reason}")
     if TEST_FUNCTION.search(block.code):
         run_as_test_file(block, tmp_path)
+    elif MAIN_GUARD.search(block.code):
+        run_as_script(block, tmp_path)
     else:
         run_in_process(block)
 
