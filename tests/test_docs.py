@@ -141,6 +141,14 @@ def run_in_process(block: Block) -> None:
         os.environ.clear()
         os.environ.update(saved_environ)
         _release(namespace)
+        _stop_ray()
+
+
+def _stop_ray() -> None:
+    """A Ray runtime the block started would otherwise keep its processes for the session."""
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()
 
 
 def _release(namespace: dict[str, object]) -> None:
