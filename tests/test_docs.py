@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib.metadata
 import inspect
 import os
 import re
@@ -191,7 +192,7 @@ def run_as_test_file(block: Block, tmp_path: Path) -> None:
     script = tmp_path / f"test_{block.path.stem}_{block.line}.py"
     script.write_text(block.code, encoding="utf-8")
     # Only the plugins a reader's test needs: the others cost seconds of start-up per block.
-    plugins = ["-p", "anyfast_client.pytest_plugin", "-p", "pytest_asyncio.plugin"]
+    plugins = ["-p", _plugin_module("anyfast"), "-p", _plugin_module("asyncio")]
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugins]
     env = os.environ | {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     done = subprocess.run(
@@ -205,6 +206,12 @@ def run_as_test_file(block: Block, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, f"{block.id} failed:\n{done.stdout[-3000:]}{done.stderr[-2000:]}"
     assert re.search(r"\b\d+ passed\b", done.stdout), done.stdout[-2000:]
+
+
+def _plugin_module(name: str) -> str:
+    """The module an installed pytest plugin registers under ``name``."""
+    (plugin,) = importlib.metadata.entry_points(group="pytest11", name=name)
+    return plugin.value
 
 
 @pytest.mark.timeout(60)
