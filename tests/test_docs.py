@@ -38,6 +38,8 @@ PACKAGES = frozenset({"anyfast_client", "langchain_anyfast", "llama_index_anyfas
 SKIP = re.compile(r"^#\s*doc-test:\s*skip\s*\((?P<reason>[^)]+)\)")
 TEST_FUNCTION = re.compile(r"^(async\s+)?def\s+test_", re.M)
 MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*[\"']__main__[\"']\s*:", re.M)
+# Seconds a block may take: a guard against hangs (the scale recipes take tens of seconds).
+BLOCK_TIMEOUT = 170
 # Any request that leaves 127.0.0.1 goes to a proxy that does not exist, and fails at once.
 OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
 
@@ -181,7 +183,7 @@ def run_as_script(block: Block, tmp_path: Path) -> None:
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=50,
+        timeout=BLOCK_TIMEOUT,
         check=False,
     )
     assert done.returncode == 0, f"{block.id} failed:\n{done.stderr[-3000:]}"
@@ -201,7 +203,7 @@ def run_as_test_file(block: Block, tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=50,
+        timeout=BLOCK_TIMEOUT,
         check=False,
     )
     assert done.returncode == 0, f"{block.id} failed:\n{done.stdout[-3000:]}{done.stderr[-2000:]}"
@@ -214,7 +216,7 @@ def _plugin_module(name: str) -> str:
     return plugin.value
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(BLOCK_TIMEOUT + 10)
 @pytest.mark.usefixtures("doc_env")
 @pytest.mark.parametrize("block", BLOCKS, ids=lambda b: b.id)
 def test_code_block_runs(block: Block, tmp_path: Path) -> None:
