@@ -260,6 +260,16 @@ def test_every_docs_page_is_linked_from_the_index() -> None:
     assert not missing, missing
 
 
+def test_relative_links_resolve() -> None:
+    broken = [
+        f"{page.relative_to(REPO)} -> {target}"
+        for page in doc_pages()
+        for target in re.findall(r"\]\(([^)#\s]+)", page.read_text(encoding="utf-8"))
+        if "://" not in target and not (page.parent / target).exists()
+    ]
+    assert not broken, broken
+
+
 def test_block_extraction(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text(
