@@ -31,6 +31,7 @@ from ._request import (
     build_chat_request,
     check_model_settings,
     check_setting,
+    check_typed_settings,
     model_settings,
     settle_request,
     thinking_conflict,
@@ -74,6 +75,7 @@ __all__ = [
     "check_base_url",
     "check_model_settings",
     "check_setting",
+    "check_typed_settings",
     "data_url",
     "join_text",
     "looks_like_connection_setting",
@@ -123,10 +125,20 @@ def looks_like_connection_setting(name: str) -> bool:
     return any(word in lowered for word in _CONNECTION_WORDS)
 
 
+#: Every name a URL setting goes by in any class.
+_URL_NAMES = ("base_url", "api_base", "openai_api_base", "embeddings_base_url")
+
+
 def rename_aliases(
     values: Mapping[str, Any], aliases: Mapping[str, str], owner: str
 ) -> dict[str, Any]:
-    """``values`` with every alias under its field's name; giving both is an error."""
+    """``values`` with every alias under its field's name; giving both is an error.
+
+    URLs are checked first, so that a refusal names the setting as the user typed it.
+    """
+    for name in _URL_NAMES:
+        if isinstance(values.get(name), str):
+            check_base_url(values[name], field=name)
     renamed = dict(values)
     for alias, field in aliases.items():
         if alias not in renamed:

@@ -33,6 +33,7 @@ __all__ = [
     "build_chat_request",
     "check_model_settings",
     "check_setting",
+    "check_typed_settings",
     "model_settings",
     "normalize_stop",
     "settle_request",
@@ -115,6 +116,13 @@ def model_settings(model: object) -> dict[str, Any]:
     return {name: value for name, value in settings.items() if value is not None}
 
 
+def check_typed_settings(values: Mapping[str, Any]) -> None:
+    """Range errors for a chat model's keywords, named as the user typed them."""
+    for name, value in values.items():
+        if ALIASES.get(name, name) in _SETTING_KEYS:
+            check_setting(name, value)
+
+
 def check_model_settings(model: object) -> None:
     """Range errors for a chat model's fields, named as the fields are."""
     for name in MODEL_SETTINGS:
@@ -184,6 +192,7 @@ def _checker(key: str) -> TypeAdapter[Any]:
 
 
 _CHECKERS = {key: _checker(key) for key in REQUEST_FIELDS}
+_SETTING_KEYS = frozenset(ALIASES.get(name, name) for name in MODEL_SETTINGS)
 
 
 def _range(key: str) -> str:
@@ -202,6 +211,9 @@ def _range(key: str) -> str:
     return " and ".join(bounds)
 
 
+_RANGE_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
 def check_setting(name: str, value: Any) -> None:
     """A ``ValueError`` naming the setting as the user typed it, and its range."""
     key = ALIASES.get(name, name)
@@ -209,11 +221,18 @@ def check_setting(name: str, value: Any) -> None:
     if checker is None or value is None:
         return
     try:
-        checker.validate_python(value)
-    except ValidationError as exc:
-        bounds = _range(key)
-        detail = f"must be {bounds}" if bounds else exc.errors()[0]["msg"].lower()
-        raise ValueError(f"{name}={value!r} is not accepted: {name} {detail}") from None
+        checker.validate_python(normalize_stop(value) if key == "stop" else value)
+    except ValueError as exc:  # pydantic's ValidationError is one
+        raise ValueError(f"{name}={value!r} is not accepted: {name} {_reason(key, exc)}") from None
+
+
+def _reason(key: str, exc: ValueError) -> str:
+    if not isinstance(exc, ValidationError):
+        return str(exc).removeprefix("stop ")  # normalize_stop's: "must be a string or..."
+    error = exc.errors()[0]
+    if error["type"] in _RANGE_ERRORS:
+        return f"must be {_range(key)}"
+    return error["msg"].lower()
 
 
 def _forced(name: str) -> dict[str, Any]:

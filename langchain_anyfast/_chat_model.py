@@ -46,6 +46,7 @@ from anyfast_client._adapter import (
     build_chat_request,
     check_base_url,
     check_model_settings,
+    check_typed_settings,
     looks_like_connection_setting,
     model_settings,
     rename_aliases,
@@ -169,6 +170,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         in the body: the known aliases are mapped, anything else is refused."""
         if not isinstance(values, dict):
             return values
+        check_typed_settings(values)
         values = rename_aliases(values, CONNECTION_ALIASES, "ChatAnyfast")
         names = get_pydantic_field_names(cls)
         unknown = [n for n in (*values, *(values.get("model_kwargs") or {})) if n not in names]

@@ -48,6 +48,7 @@ from anyfast_client._adapter import (
     LazyClients,
     check_base_url,
     check_model_settings,
+    check_typed_settings,
     model_settings,
     refuse_unknown,
     rename_aliases,
@@ -147,6 +148,7 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         async_client: AsyncAnyfastClient | None = None,
         **data: Any,
     ) -> None:
+        check_typed_settings(data)
         data = rename_aliases(data, _ALIASES, "Anyfast")
         refuse_unknown(data, [*type(self).model_fields, *_ALIASES], "Anyfast")
         super().__init__(**data)

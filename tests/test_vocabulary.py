@@ -6,6 +6,7 @@ Every alias is shown reaching the local server; every refusal is shown sending n
 from __future__ import annotations
 
 import pickle
+import re
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -161,17 +162,34 @@ def test_chat_anyfast_still_moves_other_unknown_keywords_to_model_kwargs(
     assert anyfast_server.last_request.json["top_k"] == 5
 
 
-@pytest.mark.parametrize("cls", ALL_CLASSES)
+URL_NAMES = [
+    (ChatAnyfast, "base_url"),
+    (ChatAnyfast, "api_base"),
+    (ChatAnyfast, "openai_api_base"),
+    (AnyfastEmbeddings, "base_url"),
+    (AnyfastEmbeddings, "api_base"),
+    (AnyfastEmbeddings, "embeddings_base_url"),
+    (Anyfast, "api_base"),
+    (Anyfast, "base_url"),
+    (AnyfastEmbedding, "base_url"),
+    (AnyfastEmbedding, "api_base"),
+    (AnyfastEmbedding, "embeddings_base_url"),
+]
+
+
+@pytest.mark.parametrize(("cls", "name"), URL_NAMES)
 @pytest.mark.parametrize(
     ("url", "problem"),
-    [("", "is empty"), ("   ", "is empty"), ("127.0.0.1:8000/v1", "not an absolute http")],
+    [("", "is empty"), ("   ", "is empty"), ("127.0.0.1:8000/v1", "is not an absolute http")],
 )
-def test_an_empty_or_scheme_less_base_url_is_refused_at_construction(
-    cls: type[Any], url: str, problem: str
+def test_an_empty_or_scheme_less_url_is_refused_naming_what_the_user_typed(
+    anyfast_server: AnyfastTestServer, cls: type[Any], name: str, url: str, problem: str
 ) -> None:
-    field = "api_base" if cls is Anyfast else "base_url"
-    with pytest.raises(ValueError, match=f"{field}.*{problem}"):
-        cls(**{field: url})
+    with pytest.raises(ValueError, match=rf"(^|\s){name}(={url!r})? {problem}") as caught:
+        cls(**{name: url}, api_key=anyfast_server.api_key)
+    others = {n for _, n in URL_NAMES} - {name}
+    assert not any(re.search(rf"(?<!\w){other}[= ]", str(caught.value)) for other in others)
+    assert anyfast_server.requests == []
 
 
 def test_a_scheme_less_base_url_from_the_environment_is_refused_naming_the_variable(
@@ -224,7 +242,7 @@ def test_the_key_is_read_when_the_model_is_made_in_every_class(
     ("settings", "message"),
     [
         ({"max_tokens": 0}, "max_tokens=0 is not accepted: max_tokens must be >= 1 and <= 65536"),
-        ({"temperature": 5}, "temperature=5.0 is not accepted: temperature must be >= 0 and <= 2"),
+        ({"temperature": 5}, "temperature=5 is not accepted: temperature must be >= 0 and <= 2"),
         ({"top_p": 1.5}, "top_p must be >= 0 and <= 1"),
         ({"thinking_budget": 0}, "thinking_budget must be > 0"),
     ],
@@ -236,6 +254,33 @@ def test_range_errors_name_the_setting_the_user_typed(
     with pytest.raises(ValueError, match=message) as caught:
         cls(**settings)
     assert "max_completion_tokens" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("cls", "settings", "message"),
+    [
+        (ChatAnyfast, {"max_completion_tokens": 0}, "max_completion_tokens=0 is not accepted"),
+        (ChatAnyfast, {"model_name": ""}, "model_name='' is not accepted"),
+        (Anyfast, {"model_name": ""}, "model_name='' is not accepted"),
+        (
+            ChatAnyfast,
+            {"stop_sequences": 3},
+            "stop_sequences=3 is not accepted: stop_sequences must",
+        ),
+        (Anyfast, {"stop": 3}, "stop=3 is not accepted: stop must be a string or a list"),
+        (
+            ChatAnyfast,
+            {"temperature": "warm"},
+            "temperature='warm' is not accepted: .*valid number",
+        ),
+    ],
+)
+def test_aliased_settings_are_refused_under_the_name_the_user_typed(
+    anyfast_server: AnyfastTestServer, cls: type[Any], settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        cls(**settings, base_url=anyfast_server.base_url, api_key=anyfast_server.api_key)
+    assert anyfast_server.requests == []
 
 
 def test_call_keywords_out_of_range_are_named_as_typed(
