@@ -4,8 +4,6 @@ Knows nothing of LangChain or LlamaIndex; both adapters stand on it. What the
 adapters share and users never call lives in the private ``_adapter`` module.
 """
 
-from typing import Any as _Any
-
 from ._client import AnyfastClient, AsyncAnyfastClient, AsyncStream, Stream
 from ._config import (
     API_KEY_ENV,
@@ -124,25 +122,3 @@ __all__ = [
     "VideoURL",
     "__version__",
 ]
-
-# Adapter plumbing that used to be exported here: still importable, no longer public.
-_MOVED = frozenset(
-    {
-        "ChunkDecoder",
-        "ClientOwner",
-        "LazyClients",
-        "StreamAccumulator",
-        "merge_tool_call_delta",
-        "settle_request",
-        "thinking_conflict",
-        "warn_if_budget_spent",
-    }
-)
-
-
-def __getattr__(name: str) -> _Any:
-    if name in _MOVED:
-        from . import _adapter
-
-        return getattr(_adapter, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

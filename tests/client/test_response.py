@@ -12,7 +12,6 @@ from anyfast_client import (
     AnyfastWarning,
     ChatCompletion,
     ChatCompletionChunk,
-    StreamAccumulator,
     Usage,
 )
 from anyfast_client._response import (
@@ -23,6 +22,7 @@ from anyfast_client._response import (
     usage_counts,
     warn_if_budget_spent_in,
 )
+from anyfast_client._stream import StreamAccumulator
 
 
 def _completion(*choices: tuple[int, str], **extra: Any) -> ChatCompletion:

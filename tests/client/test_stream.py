@@ -16,12 +16,11 @@ from anyfast_client import (
     BadRequestError,
     ChatCompletionChunk,
     RateLimitError,
-    StreamAccumulator,
     StreamInterruptedError,
     ToolCall,
     ToolCallDelta,
-    merge_tool_call_delta,
 )
+from anyfast_client._stream import StreamAccumulator, merge_tool_call_delta
 
 from .conftest import (
     DONE,
