@@ -38,11 +38,11 @@ from ._batching import DEFAULT_EMBED_CONCURRENCY
 from ._decode import ChunkDecoder
 from ._errors import (
     AnyfastError,
-    APITimeoutError,
     StreamInterruptedError,
     decoding_error,
     event_error,
     status_error,
+    transport_detail,
     transport_error,
 )
 from ._models import (
@@ -577,8 +577,8 @@ class _ReaderBase:
             return exc
         if isinstance(exc, httpx.TimeoutException) and not self._started:
             # Not retried: the request was sent and may be billed.
-            return APITimeoutError(f"Timed out waiting for the stream ({type(exc).__name__})")
-        return self.decoder.interrupted(f"{type(exc).__name__}: {exc}")
+            return transport_error(exc, waiting="the stream")
+        return self.decoder.interrupted(transport_detail(exc))
 
 
 def _drained(decoder: ChunkDecoder, exc: httpx.TransportError) -> None:

@@ -286,16 +286,25 @@ def _request_id(message: str, headers: Mapping[str, str]) -> str | None:
     return match.group(1) if match else None
 
 
-def transport_error(exc: httpx.TransportError) -> APIConnectionError:
+def transport_error(exc: httpx.TransportError, *, waiting: str = "") -> APIConnectionError:
     """Map an httpx failure to ours, naming the method and URL; the caller raises it
-    ``from exc``. The key travels in a header, so neither the URL nor the text holds it."""
+    ``from exc``. The key travels in a header, so neither the URL nor the text holds it.
+    ``waiting`` says what a timeout was waiting for, such as ``"the stream"``."""
     where = _where(exc)
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{where} timed out ({type(exc).__name__}): {exc}")
+        waited = f" waiting for {waiting}" if waiting else ""
+        return APITimeoutError(f"{where} timed out{waited} ({type(exc).__name__}): {exc}")
     return APIConnectionError(f"Connection error on {where} ({type(exc).__name__}): {exc}")
 
 
-def _where(exc: httpx.TransportError) -> str:
+def transport_detail(exc: Exception) -> str:
+    """Why a read failed, naming the method and URL when httpx knows them."""
+    if isinstance(exc, httpx.RequestError):
+        return f"{type(exc).__name__} on {_where(exc)}: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _where(exc: httpx.RequestError) -> str:
     try:
         request = exc.request
     except RuntimeError:  # raised outside a request: nothing to name

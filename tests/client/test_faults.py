@@ -146,6 +146,42 @@ def test_a_slow_drip_within_the_read_timeout_completes(raw_server: RawServer, ap
     assert completion.choices[0].message.content == "abc"  # type: ignore[attr-defined]
 
 
+def _stream_all(api: str, settings: dict[str, Any]) -> None:
+    if api == "sync":
+        with AnyfastClient(**settings) as client:
+            list(client.chat_stream(request()))
+        return
+
+    async def main() -> None:
+        async with AsyncAnyfastClient(**settings) as client:
+            async for _ in client.chat_stream(request()):
+                pass
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("api", ["sync", "async"])
+@pytest.mark.parametrize(
+    ("first", "error", "says"),
+    [
+        (b"", APITimeoutError, "timed out waiting for the stream (ReadTimeout)"),
+        (chunk({"content": "partial"}), StreamInterruptedError, "The stream was cut: ReadTimeout"),
+    ],
+)
+def test_stream_timeouts_name_the_method_and_url_never_credentials(
+    raw_server: RawServer, api: str, first: bytes, error: type[Exception], says: str
+) -> None:
+    raw_server.scripts.append(stall_after(SSE_HEAD + first, threading.Event()))
+    base_url = raw_server.base_url.replace("//", "//user:pa55word@")
+    timeout = httpx.Timeout(0.3, connect=2)
+    with pytest.raises(error) as caught:
+        _stream_all(api, {"api_key": KEY, "base_url": base_url, "timeout": timeout})
+    text = str(caught.value)
+    assert says in text
+    assert f"POST http://127.0.0.1:{raw_server.port}/v1/chat/completions" in text
+    assert "pa55word" not in text and KEY not in text
+
+
 @pytest.mark.parametrize("api", ["sync", "async"])
 def test_server_going_quiet_mid_stream_keeps_what_arrived(raw_server: RawServer, api: str) -> None:
     hung_up = threading.Event()
