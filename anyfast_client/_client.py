@@ -12,8 +12,10 @@ slows down. Calls sharing a client share one rate-limit gate (``RateLimitGate``)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import socket
 import threading
 import time
 from collections.abc import (
@@ -587,17 +589,34 @@ def _drained(decoder: ChunkDecoder, exc: httpx.TransportError) -> None:
         raise exc
 
 
-def _drain(chunks: Iterator[bytes]) -> None:
+def _drain(chunks: Iterator[bytes], response: httpx.Response) -> None:
     """After [DONE], read on for a moment: a body that ends at once gives its
-    connection back to the pool; a server that keeps sending (pings) is cut off
-    at its next write after the deadline, since a blocking read cannot be cut."""
+    connection back to the pool; a server that keeps the connection open, quiet or
+    pinging, is hung up on at the deadline, since a blocking read cannot be cut."""
     deadline = time.monotonic() + _DRAIN_SECONDS
+    watchdog = threading.Timer(_DRAIN_SECONDS, _hang_up, args=(response,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         for _ in chunks:
             if time.monotonic() > deadline:
                 return
     except httpx.HTTPError:
         return  # the answer is complete; the connection is closed, not reused
+    finally:
+        watchdog.cancel()
+
+
+def _hang_up(response: httpx.Response) -> None:
+    """Wake a read blocked on this HTTP/1.1 response's socket (it then reads the end)."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is None or response.http_version != "HTTP/1.1":
+        return  # an HTTP/2 socket carries other streams; a custom transport has none
+    with contextlib.suppress(OSError):
+        # The plain socket's shutdown, also under TLS: SSLSocket.shutdown would drop
+        # its SSL object under the reading thread.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 async def _adrain(chunks: AsyncIterator[bytes]) -> None:
@@ -636,7 +655,7 @@ class _Reader(_ReaderBase):
             for data in chunks:
                 yield from self._on_chunks(data)
                 if self.decoder.done:
-                    _drain(chunks)
+                    _drain(chunks, response)
                     break
         except httpx.TransportError as exc:
             _drained(self.decoder, exc)
