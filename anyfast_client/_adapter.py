@@ -12,32 +12,22 @@ from typing import Any
 from ._caller import package_folder, user_stacklevel
 from ._config import check_base_url, resolve_api_key
 from ._conversation import (
-    TEXT_SEPARATOR,
     assistant_message,
     data_url,
     join_text,
-    settle_tool_call_ids,
     tool_call,
     tool_message,
     user_content,
 )
-from ._decode import ChunkDecoder
 from ._lazy import ClientOwner, LazyClients
 from ._request import (
-    ALIASES,
-    MODEL_SETTINGS,
-    REQUEST_FIELDS,
     Layer,
     build_chat_request,
     check_model_settings,
-    check_setting,
     check_typed_settings,
     model_settings,
-    settle_request,
-    thinking_conflict,
     tool_choice_to_wire,
     unknown_keyword,
-    warn_if_budget_spent,
 )
 from ._response import (
     ANSWER_INDEX,
@@ -53,17 +43,12 @@ from ._response import (
     usage_counts,
     warn_if_budget_spent_in,
 )
-from ._stream import StreamAccumulator, merge_tool_call_delta
+from ._stream import StreamAccumulator
 
 __all__ = [
-    "ALIASES",
     "ANSWER_INDEX",
     "CONNECTION_ALIASES",
-    "MODEL_SETTINGS",
-    "REQUEST_FIELDS",
-    "TEXT_SEPARATOR",
     "USAGE_KEYS",
-    "ChunkDecoder",
     "ClientOwner",
     "Layer",
     "LazyClients",
@@ -74,12 +59,10 @@ __all__ = [
     "cached_tokens",
     "check_base_url",
     "check_model_settings",
-    "check_setting",
     "check_typed_settings",
     "data_url",
     "join_text",
     "looks_like_connection_setting",
-    "merge_tool_call_delta",
     "modality_counts",
     "model_settings",
     "package_folder",
@@ -90,18 +73,13 @@ __all__ = [
     "rename_aliases",
     "require_choices",
     "resolve_api_key",
-    "settle_request",
-    "settle_tool_call_ids",
-    "thinking_conflict",
     "tool_call",
     "tool_choice_to_wire",
     "tool_message",
     "total_tokens",
-    "unknown_keyword",
     "usage_counts",
     "user_content",
     "user_stacklevel",
-    "warn_if_budget_spent",
     "warn_if_budget_spent_in",
 ]
 

@@ -17,12 +17,12 @@ from anyfast_client import (
     ToolMessage,
     UserMessage,
 )
-from anyfast_client._adapter import (
+from anyfast_client._conversation import settle_tool_call_ids
+from anyfast_client._request import (
     Layer,
     build_chat_request,
     check_setting,
     settle_request,
-    settle_tool_call_ids,
     thinking_conflict,
     tool_choice_to_wire,
     warn_if_budget_spent,
