@@ -88,11 +88,15 @@ CONNECTION_ALIASES: Mapping[str, str] = {
     "api_base": "base_url",
     "openai_api_base": "base_url",
     "model_name": "model",
+    "request_timeout": "timeout",  # ChatOpenAI's and OpenAIEmbeddings' alias
 }
 
 # Parts of a keyword that say it configures the connection, not the request body: such a
 # name must never travel in the body to the default host.
-_CONNECTION_WORDS = ("url", "base", "key", "client", "header", "secret", "token", "auth", "proxy")
+_CONNECTION_WORDS = (
+    *("url", "base", "key", "client", "header", "secret", "token", "auth", "proxy"),
+    *("timeout", "retries"),
+)
 
 
 def looks_like_connection_setting(name: str) -> bool:
@@ -114,9 +118,7 @@ def rename_aliases(
 
     URLs are checked first, so that a refusal names the setting as the user typed it.
     """
-    for name in _URL_NAMES:
-        if isinstance(values.get(name), str):
-            check_base_url(values[name], field=name)
+    _check_connection(values)
     renamed = dict(values)
     for alias, field in aliases.items():
         if alias not in renamed:
@@ -125,6 +127,20 @@ def rename_aliases(
             raise TypeError(f"{owner} got both {field}= and its alias {alias}=: pass one")
         renamed[field] = renamed.pop(alias)
     return renamed
+
+
+def _check_connection(values: Mapping[str, Any]) -> None:
+    """URL and timeout settings refused under the name they were given."""
+    for name in _URL_NAMES:
+        if isinstance(values.get(name), str):
+            check_base_url(values[name], field=name)
+    for name in ("timeout", "request_timeout"):
+        value = values.get(name)
+        if isinstance(value, int | float) and not value > 0:
+            raise ValueError(
+                f"{name}={value!r} is not accepted: {name} must be > 0 seconds "
+                "(leave it out for the default)"
+            )
 
 
 def refuse_unknown(values: Iterable[str], valid: Iterable[str], owner: str) -> None:

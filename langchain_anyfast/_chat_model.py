@@ -94,7 +94,8 @@ def _not_a_body_field(name: str) -> str:
     return (
         f"ChatAnyfast has no setting {name!r}, and a connection setting is never sent in the "
         "request body: use base_url (or api_base / openai_api_base), api_key (or "
-        "ANYFAST_API_KEY), default_headers, http_client or http_async_client."
+        "ANYFAST_API_KEY), timeout (or request_timeout), max_retries, default_headers, "
+        "http_client or http_async_client."
     )
 
 

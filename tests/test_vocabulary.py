@@ -110,6 +110,22 @@ def test_every_class_takes_its_siblings_names(
     assert base_name not in sent.json and "api_base" not in sent.json
 
 
+@pytest.mark.parametrize("cls", [ChatAnyfast, AnyfastEmbeddings])
+def test_langchain_classes_take_request_timeout_as_chat_openai_does(
+    anyfast_server: AnyfastTestServer, made: Callable[..., Any], cls: type[Any]
+) -> None:
+    model = made(
+        cls, base_url=anyfast_server.base_url, api_key=anyfast_server.api_key, request_timeout=7
+    )
+    assert model.timeout == 7
+    if cls is ChatAnyfast:
+        anyfast_server.enqueue(Reply(content="ok"))
+    call(model)
+    assert "request_timeout" not in anyfast_server.last_request.json
+    with pytest.raises(ValueError, match="request_timeout=0 is not accepted: request_timeout must"):
+        cls(request_timeout=0)
+
+
 def test_chat_anyfast_reads_its_model_as_model_name() -> None:
     assert ChatAnyfast(model="qwen-x").model_name == "qwen-x"
     assert ChatAnyfast(model_name="qwen-y").model == "qwen-y"
@@ -141,7 +157,11 @@ def test_llama_index_classes_refuse_unknown_keywords(
 
 
 @pytest.mark.parametrize(
-    "name", ["openai_api_key", "http_clients", "headers", "base", "url", "api_url", "auth_token"]
+    "name",
+    [
+        *("openai_api_key", "http_clients", "headers", "base", "url", "api_url", "auth_token"),
+        *("read_timeout", "retries"),
+    ],
 )
 def test_chat_anyfast_never_sends_a_connection_setting_in_the_body(name: str) -> None:
     with pytest.raises(TypeError, match=f"no setting '{name}'.*never sent in the request body"):
