@@ -151,6 +151,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     base_url: str | None = Field(default_factory=from_env(BASE_URL_ENV, default=None))
     """Also accepted as ``api_base`` or ``openai_api_base``; defaults to ANYFAST_BASE_URL."""
     timeout: float | None = Field(default=None, gt=0)
+    """Seconds, also accepted as ``request_timeout``; None: 10 s to connect, 10 min to read."""
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
     default_headers: dict[str, str] | None = None
     http_client: Any | None = Field(default=None, exclude=True)
