@@ -172,7 +172,10 @@ def test_stream_timeouts_name_the_method_and_url_never_credentials(
     raw_server: RawServer, api: str, first: bytes, error: type[Exception], says: str
 ) -> None:
     raw_server.scripts.append(stall_after(SSE_HEAD + first, threading.Event()))
-    base_url = raw_server.base_url.replace("//", "//user:pa55word@")
+    # The async transport refuses a URL holding credentials before sending anything.
+    base_url = raw_server.base_url
+    if api == "sync":
+        base_url = base_url.replace("//", "//user:pa55word@")
     timeout = httpx.Timeout(0.3, connect=2)
     with pytest.raises(error) as caught:
         _stream_all(api, {"api_key": KEY, "base_url": base_url, "timeout": timeout})
