@@ -591,8 +591,9 @@ def _drained(decoder: ChunkDecoder, exc: httpx.TransportError) -> None:
 
 def _drain(chunks: Iterator[bytes], response: httpx.Response) -> None:
     """After [DONE], read on for a moment: a body that ends at once gives its
-    connection back to the pool; a server that keeps the connection open, quiet or
-    pinging, is hung up on at the deadline, since a blocking read cannot be cut."""
+    connection back to the pool. A server that keeps the connection open is hung up
+    on at the deadline: a watchdog shuts the socket, which ends a blocked read; with
+    no socket to reach (a custom transport), pings are cut at the next one after it."""
     deadline = time.monotonic() + _DRAIN_SECONDS
     watchdog = threading.Timer(_DRAIN_SECONDS, _hang_up, args=(response,))
     watchdog.daemon = True
