@@ -14,10 +14,12 @@ from ._config import check_base_url, resolve_api_key
 from ._conversation import (
     assistant_message,
     data_url,
+    image_part,
     join_text,
     tool_call,
     tool_message,
     user_content,
+    video_part,
 )
 from ._lazy import ClientOwner, LazyClients
 from ._request import (
@@ -61,6 +63,7 @@ __all__ = [
     "check_model_settings",
     "check_typed_settings",
     "data_url",
+    "image_part",
     "join_text",
     "looks_like_connection_setting",
     "modality_counts",
@@ -80,6 +83,7 @@ __all__ = [
     "usage_counts",
     "user_content",
     "user_stacklevel",
+    "video_part",
     "warn_if_budget_spent_in",
 ]
 

@@ -23,24 +23,31 @@ from ._models import (
     AssistantMessage,
     ContentPart,
     FunctionCall,
+    ImagePart,
+    ImageURL,
     Message,
     TextPart,
     ToolCall,
     ToolMessage,
+    VideoPart,
+    VideoURL,
 )
 
 __all__ = [
     "TEXT_SEPARATOR",
     "assistant_message",
     "data_url",
+    "image_part",
     "join_text",
     "settle_tool_call_ids",
     "tool_call",
     "tool_message",
     "user_content",
+    "video_part",
 ]
 
 TEXT_SEPARATOR = "\n"
+_DETAILS = ("auto", "low", "high")
 
 
 def join_text(texts: Iterable[str]) -> str:
@@ -58,6 +65,26 @@ def user_content(parts: Sequence[ContentPart]) -> str | list[ContentPart]:
 def data_url(mime_type: str, base64_data: str) -> str:
     """Inline media, as the API takes it in an ``image_url`` or ``video_url`` part."""
     return f"data:{mime_type};base64,{base64_data}"
+
+
+def image_part(url: object, detail: object = None) -> ImagePart:
+    """An image by URL (or data URL); ``detail`` is ``auto``, ``low`` or ``high``."""
+    if detail is not None and detail not in _DETAILS:
+        raise ValueError(f"An image's detail must be one of {_DETAILS}, not {detail!r}")
+    return ImagePart(image_url=ImageURL(url=_url(url, "image"), detail=detail))
+
+
+def video_part(url: object, fps: object = None) -> VideoPart:
+    """A video by URL (or data URL), sampled at ``fps`` frames a second when given."""
+    if fps is not None and (isinstance(fps, bool) or not isinstance(fps, int | float) or fps <= 0):
+        raise ValueError(f"A video's fps must be a number > 0, not {fps!r}")
+    return VideoPart(video_url=VideoURL(url=_url(url, "video"), fps=fps))
+
+
+def _url(url: object, kind: str) -> str:
+    if not isinstance(url, str) or not url:
+        raise ValueError(f"The {kind} part needs a URL or a data URL, not {url!r}")
+    return url
 
 
 def tool_call(call_id: str | None, name: str, arguments: str | Mapping[str, Any]) -> ToolCall:

@@ -21,22 +21,20 @@ from langchain_core.messages import ToolMessage as LCToolMessage
 from anyfast_client import (
     AssistantMessage,
     ContentPart,
-    ImagePart,
-    ImageURL,
     Message,
     SystemMessage,
     TextPart,
     UserMessage,
-    VideoPart,
-    VideoURL,
 )
 from anyfast_client._adapter import (
     assistant_message,
     data_url,
+    image_part,
     join_text,
     tool_call,
     tool_message,
     user_content,
+    video_part,
 )
 
 __all__ = [
@@ -71,12 +69,12 @@ def _media_url(block: Mapping[str, Any], default_mime: str) -> str:
     )
 
 
-def _fps(block: Mapping[str, Any]) -> float | None:
+def _fps(block: Mapping[str, Any]) -> object:
     extras = block.get("extras")
     fps = block.get("fps")
     if fps is None and isinstance(extras, Mapping):
         fps = extras.get("fps")
-    return float(fps) if fps is not None else None
+    return fps
 
 
 def _openai_url(value: object) -> Mapping[str, Any]:
@@ -89,14 +87,14 @@ def _block_to_part(block: Mapping[str, Any]) -> ContentPart:
         return TextPart(text=str(block.get("text", "")))
     if kind == "image_url":
         image = _openai_url(block.get("image_url"))
-        return ImagePart(image_url=ImageURL(url=image["url"], detail=image.get("detail")))
+        return image_part(image.get("url"), image.get("detail"))
     if kind == "video_url":
         video = _openai_url(block.get("video_url"))
-        return VideoPart(video_url=VideoURL(url=video["url"], fps=video.get("fps")))
+        return video_part(video.get("url"), video.get("fps"))
     if kind == "image":
-        return ImagePart(image_url=ImageURL(url=_media_url(block, "image/png")))
+        return image_part(_media_url(block, "image/png"))
     if kind == "video":
-        return VideoPart(video_url=VideoURL(url=_media_url(block, "video/mp4"), fps=_fps(block)))
+        return video_part(_media_url(block, "video/mp4"), _fps(block))
     raise _unsupported(kind)
 
 

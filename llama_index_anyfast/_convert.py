@@ -7,7 +7,6 @@ the way back lives in ``_response``. No I/O here: the LLM class wires these to a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, cast
 
 from llama_index.core.base.llms.types import (
     CachePoint,
@@ -24,7 +23,6 @@ from llama_index.core.base.llms.types import (
 from anyfast_client import (
     AssistantMessage,
     ImagePart,
-    ImageURL,
     Message,
     SystemMessage,
     TextPart,
@@ -32,22 +30,22 @@ from anyfast_client import (
     ToolMessage,
     UserMessage,
     VideoPart,
-    VideoURL,
 )
 from anyfast_client._adapter import (
     assistant_message,
     data_url,
+    image_part,
     join_text,
     tool_call,
     tool_message,
     user_content,
+    video_part,
 )
 
 __all__ = ["message_to_wire", "messages_to_wire"]
 
 Part = TextPart | ImagePart | VideoPart
 _SUPPORTED = "TextBlock, ImageBlock and VideoBlock"
-_DETAILS = ("auto", "low", "high")
 _SYSTEM_ROLES = (MessageRole.SYSTEM, MessageRole.DEVELOPER)
 _TOOL_ROLES = (MessageRole.TOOL, MessageRole.FUNCTION)
 
@@ -105,21 +103,12 @@ def block_to_part(block: ContentBlock) -> Part | None:
     if isinstance(block, TextBlock):
         return TextPart(text=block.text)
     if isinstance(block, ImageBlock):
-        return ImagePart(image_url=ImageURL(url=_image_url(block), detail=_detail(block)))
+        return image_part(_image_url(block), block.detail)
     if isinstance(block, VideoBlock):
-        return VideoPart(video_url=VideoURL(url=_video_url(block), fps=block.fps))
+        return video_part(_video_url(block), block.fps)
     if _skipped(block):
         return None
     raise _unsupported(block, "a user message")
-
-
-def _detail(block: ImageBlock) -> Literal["auto", "low", "high"] | None:
-    detail = block.detail
-    if detail is None:
-        return None
-    if detail not in _DETAILS:
-        raise ValueError(f"ImageBlock.detail must be one of {_DETAILS}, not {detail!r}")
-    return cast("Literal['auto', 'low', 'high']", detail)
 
 
 def _image_url(block: ImageBlock) -> str:

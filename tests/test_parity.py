@@ -402,6 +402,50 @@ async def test_an_unknown_call_keyword_is_the_same_error_in_both(
     assert anyfast_server.requests == []
 
 
+@pytest.mark.parametrize(
+    ("langchain_block", "llama_index_block", "expected"),
+    [
+        (
+            {"type": "image_url", "image_url": {"url": PNG_URI, "detail": "medium"}},
+            ImageBlock(url=PNG_URI, detail="medium"),
+            r"An image's detail must be one of \('auto', 'low', 'high'\), not 'medium'",
+        ),
+        (
+            {"type": "video_url", "video_url": {"url": MP4_URI, "fps": -1}},
+            VideoBlock(url=MP4_URI, fps=-1),
+            r"A video's fps must be a number > 0, not -1",
+        ),
+    ],
+)
+async def test_a_bad_media_setting_is_the_same_error_in_both(
+    anyfast_server: AnyfastTestServer,
+    build_model: Callable[..., Any],
+    langchain_block: dict[str, Any],
+    llama_index_block: Any,
+    expected: str,
+) -> None:
+    row = Row(
+        "bad media",
+        [HumanMessage(content=[langchain_block])],
+        [li(USER, llama_index_block)],
+        [],
+    )
+    with pytest.raises(ValueError, match=expected):
+        await send_langchain(build_model(ChatAnyfast), row, "sync")
+    with pytest.raises(ValueError, match=expected):
+        await send_llama_index(build_model(Anyfast), row, "sync")
+    assert anyfast_server.requests == []
+
+
+async def test_an_image_block_without_a_url_is_named(
+    anyfast_server: AnyfastTestServer, build_model: Callable[..., Any]
+) -> None:
+    row = Row("no url", [HumanMessage(content=[{"type": "image_url", "image_url": {}}])], [], [])
+    with pytest.raises(ValueError, match="The image part needs a URL or a data URL, not None"):
+        await send_langchain(build_model(ChatAnyfast), row, "sync")
+    assert anyfast_server.requests == []
+
+
 async def test_framework_control_keywords_are_never_sent(
     anyfast_server: AnyfastTestServer, build_model: Callable[..., Any]
 ) -> None:
