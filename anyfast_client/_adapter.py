@@ -134,7 +134,10 @@ def rename_aliases(
 
 
 def _check_connection(values: Mapping[str, Any]) -> None:
-    """URL and timeout settings refused under the name they were given."""
+    """URL, timeout and model settings refused under the name they were given."""
+    for name in ("model", "model_name"):
+        if values.get(name) == "":
+            raise ValueError(f"{name}='' is not accepted: {name} must name a model")
     for name in _URL_NAMES:
         if isinstance(values.get(name), str):
             check_base_url(values[name], field=name)

@@ -288,6 +288,8 @@ def test_range_errors_name_the_setting_the_user_typed(
             "stop_sequences=3 is not accepted: stop_sequences must",
         ),
         (Anyfast, {"stop": 3}, "stop=3 is not accepted: stop must be a string or a list"),
+        (AnyfastEmbedding, {"model": ""}, "model='' is not accepted: model must name a model"),
+        (AnyfastEmbeddings, {"model_name": ""}, "model_name='' is not accepted"),
         (
             ChatAnyfast,
             {"temperature": "warm"},
