@@ -319,6 +319,7 @@ def decoding_error(exc: httpx.DecodingError, headers: Mapping[str, str]) -> Cont
     """Map a body that does not match its Content-Encoding; the caller raises it ``from exc``."""
     encoding = headers.get("content-encoding") or "none"
     return ContentDecodingError(
-        f"The response body is not valid for its Content-Encoding {encoding!r} ({exc}): "
+        f"The response body of {_where(exc)} is not valid for its Content-Encoding "
+        f"{encoding!r} ({exc}): "
         "the server or a proxy sent bytes that do not match the header."
     )

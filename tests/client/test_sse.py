@@ -306,8 +306,9 @@ def test_a_body_that_does_not_match_its_content_encoding_is_named(
     with pytest.raises(ContentDecodingError, match="Content-Encoding 'gzip'") as info:
         api.chat(request())
     assert isinstance(info.value.__cause__, httpx.DecodingError)
-    with pytest.raises(ContentDecodingError, match="Content-Encoding 'gzip'"):
+    with pytest.raises(ContentDecodingError, match="Content-Encoding 'gzip'") as info:
         api.stream(request())
+    assert "of POST http" in str(info.value) and "/chat/completions" in str(info.value)
     assert len(api.wire.requests) == 2 and sleeps == []
 
 
