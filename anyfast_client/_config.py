@@ -96,6 +96,13 @@ def check_base_url(url: str, *, field: str = "base_url") -> str:
             f"{field}={url!r} is not an absolute http(s) URL: write it with its scheme, "
             f"such as https://{url.strip().lstrip('/')}"
         )
+    if parts.username is not None or parts.password is not None:
+        # The key travels as a Bearer token; a user name or password in the URL would be
+        # sent as Basic auth by one transport, refused by another, and echoed in messages.
+        raise ValueError(
+            f"{field} holds a user name or password: leave them out of the URL and put the "
+            "key in api_key (a proxy that needs credentials goes in your own http_client)"
+        )
     return url.strip().rstrip("/")
 
 

@@ -71,7 +71,12 @@ __all__ = ["Anyfast"]
 DEFAULT_CONTEXT_WINDOW = 1_000_000
 MAX_OUTPUT_TOKENS = 65_536
 # Names LlamaIndex users bring from the sibling classes, mapped to this class's fields.
-_ALIASES = {"model_name": "model", "base_url": "api_base"}
+_ALIASES = {
+    "model_name": "model",
+    "base_url": "api_base",
+    "max_completion_tokens": "max_tokens",
+    "stop_sequences": "stop",
+}
 
 
 class Anyfast(ClientOwner, FunctionCallingLLM):

@@ -398,3 +398,32 @@ def test_a_stream_that_times_out_names_the_method_and_url(
         else:
             list(model.stream_chat([ChatMessage(role="user", content="hi")]))
     assert f"POST {anyfast_server.base_url}/chat/completions timed out" in str(caught.value)
+
+
+@pytest.mark.parametrize("cls", [ChatAnyfast, Anyfast, AnyfastEmbeddings, AnyfastEmbedding])
+def test_a_url_holding_credentials_is_refused_without_echoing_them(
+    anyfast_server: AnyfastTestServer, cls: type[Any]
+) -> None:
+    url = anyfast_server.base_url.replace("//", "//user:pa55word@")
+    with pytest.raises(ValueError, match="base_url holds a user name or password") as caught:
+        cls(base_url=url, api_key=anyfast_server.api_key)
+    assert "pa55word" not in str(caught.value)
+    assert anyfast_server.requests == []
+
+
+def test_anyfast_takes_the_sibling_spellings_of_max_tokens_and_stop(
+    anyfast_server: AnyfastTestServer, made: Callable[..., Any]
+) -> None:
+    llm = made(
+        Anyfast,
+        base_url=anyfast_server.base_url,
+        api_key=anyfast_server.api_key,
+        max_completion_tokens=7,
+        stop_sequences="END",
+    )
+    assert (llm.max_tokens, llm.stop) == (7, ["END"])
+    llm.chat([ChatMessage(role="user", content="hi")])
+    body = anyfast_server.last_request.json
+    assert (body["max_completion_tokens"], body["stop"]) == (7, ["END"])
+    with pytest.raises(ValueError, match="max_completion_tokens=0 is not accepted"):
+        Anyfast(max_completion_tokens=0, api_key="k")
