@@ -54,6 +54,7 @@ from anyfast_client._adapter import (
     tool_choice_to_wire,
     warn_if_budget_spent_in,
 )
+from anyfast_client._construct import Constructor
 from anyfast_client._models import normalize_stop
 from anyfast_client._tokens import token_ids
 
@@ -65,6 +66,8 @@ from ._response import ChunkConverter, completion_to_chat_result
 from ._tokens import count_message_tokens
 
 __all__ = ["ChatAnyfast"]
+
+_generation_chunk = Constructor(ChatGenerationChunk)
 
 # Call keywords that steer the call but are not request parameters.
 _NOT_SENT = frozenset({"stream", "stream_usage", "ls_structured_output_format"})
@@ -471,7 +474,8 @@ def _generation(
     converter: ChunkConverter, chunk: ChatCompletionChunk
 ) -> ChatGenerationChunk | None:
     message = converter.convert(chunk)
-    return None if message is None else ChatGenerationChunk(message=message)
+    # The text is what ChatGenerationChunk's validator would set (a test compares).
+    return None if message is None else _generation_chunk(message=message, text=message.text)
 
 
 def _checked(completion: ChatCompletion, request: ChatRequest) -> ChatResult:

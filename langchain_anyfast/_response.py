@@ -35,6 +35,7 @@ from anyfast_client._adapter import (
     require_choices,
     total_tokens,
 )
+from anyfast_client._construct import Constructor
 
 __all__ = [
     "MODALITY_TOKENS_KEY",
@@ -48,6 +49,9 @@ PROVIDER = "anyfast"
 # Where the per-modality prompt counts go: they overlap cached_tokens, so they are
 # not input_token_details (whose parts must not add up to more than input_tokens).
 MODALITY_TOKENS_KEY = "input_tokens_by_modality"
+# Text and reasoning chunks are most of a stream: they are built without
+# validation, with exactly the fields validation would give them (a test compares).
+_message_chunk = Constructor(AIMessageChunk)
 
 
 def usage_to_metadata(usage: Usage) -> UsageMetadata:
@@ -161,6 +165,21 @@ class ChunkConverter:
 
     def convert(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
         """The message chunk for one wire chunk, or None when it adds nothing to the answer."""
+        if any(choice.delta.tool_calls for choice in chunk.choices):
+            return self._convert_with_calls(chunk)
+        self.accumulator.add(chunk)
+        text, reasoning = answer_pieces(chunk)
+        if reasoning:
+            return _message_chunk(
+                content=text,
+                additional_kwargs={"reasoning_content": reasoning},
+                response_metadata={"model_provider": PROVIDER},
+            )
+        if text:
+            return _message_chunk(content=text, response_metadata={"model_provider": PROVIDER})
+        return None
+
+    def _convert_with_calls(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
         before = self._call_sizes()
         self.accumulator.add(chunk)
         text, reasoning = answer_pieces(chunk)

@@ -30,6 +30,7 @@ from anyfast_client._adapter import (
     answer_pieces,
     warn_if_budget_spent_in,
 )
+from anyfast_client._construct import Constructor
 
 from ._caller import user_stacklevel
 from ._response import (
@@ -41,6 +42,12 @@ from ._response import (
 )
 
 __all__ = ["ChatStreamConverter"]
+
+_text_block = Constructor(TextBlock)
+_thinking_block = Constructor(ThinkingBlock)
+_tool_call_block = Constructor(ToolCallBlock)
+_chat_message = Constructor(ChatMessage)
+_chat_response = Constructor(ChatResponse)
 
 
 class _Progress(NamedTuple):
@@ -69,7 +76,7 @@ class ChatStreamConverter:
     def __init__(self, *, enable_thinking: bool = False) -> None:
         self.accumulator = StreamAccumulator()
         self.enable_thinking = enable_thinking
-        self._text_block = TextBlock.model_construct(text="")
+        self._text_block = _text_block(text="")
         self._thinking_block: ThinkingBlock | None = None
         self._tool_blocks: list[ToolCallBlock] = []
         self._call_dicts: list[dict[str, Any]] = []
@@ -92,12 +99,35 @@ class ChatStreamConverter:
 
     def feed(self, chunk: ChatCompletionChunk) -> ChatResponse | None:
         """The response for this chunk, or None when the chunk changes nothing."""
+        if _only_text(chunk):
+            return self._feed_text(chunk)
         before = self._progress()
         self.accumulator.add(chunk)
         after = self._progress()
         if after == before:
             return None
         self._update_blocks(before, after)
+        text, thinking = answer_pieces(chunk)
+        extra = dict(self._extra)
+        if thinking:
+            extra["thinking_delta"] = thinking
+        return self._response(chunk, text, extra)
+
+    def _feed_text(self, chunk: ChatCompletionChunk) -> ChatResponse | None:
+        """:meth:`feed` for a chunk that can change only the text and the reasoning."""
+        state = self.accumulator.choice(ANSWER_INDEX)
+        before = (state.content.tell(), state.reasoning.tell()) if state is not None else (0, 0)
+        self.accumulator.add(chunk)
+        state = self.accumulator.choice(ANSWER_INDEX)
+        if state is None:
+            return None
+        text_size, reasoning_size = state.content.tell(), state.reasoning.tell()
+        if (text_size, reasoning_size) == before:
+            return None
+        if text_size != before[0]:
+            self._text_block = _text_block(text=state.content.getvalue())
+        if reasoning_size != before[1]:
+            self._thinking_block = None
         text, thinking = answer_pieces(chunk)
         extra = dict(self._extra)
         if thinking:
@@ -116,7 +146,7 @@ class ChatStreamConverter:
 
     def _update_blocks(self, before: _Progress, after: _Progress) -> None:
         if after.text != before.text:
-            self._text_block = TextBlock.model_construct(text=self.text)
+            self._text_block = _text_block(text=self.text)
         if after.reasoning != before.reasoning or after.usage is not before.usage:
             self._thinking_block = None  # rebuilt with the new text or token count
         if after.usage is not before.usage:
@@ -143,7 +173,7 @@ class ChatStreamConverter:
         # is complete they are parsed, as in a non-streamed answer.
         calls = self._calls()
         self._tool_blocks = [
-            ToolCallBlock.model_construct(
+            _tool_call_block(
                 tool_call_id=call.id or None,
                 tool_name=call.function.name,
                 tool_kwargs=tool_kwargs(call.function.arguments)
@@ -159,7 +189,7 @@ class ChatStreamConverter:
         state = self.accumulator.choice(ANSWER_INDEX)
         if state is not None and state.reasoning.tell():
             if self._thinking_block is None:
-                self._thinking_block = ThinkingBlock.model_construct(
+                self._thinking_block = _thinking_block(
                     content=self.reasoning, num_tokens=reasoning_tokens(self.accumulator.usage)
                 )
             blocks.append(self._thinking_block)
@@ -171,9 +201,16 @@ class ChatStreamConverter:
         self, chunk: ChatCompletionChunk, delta: str, extra: dict[str, Any]
     ) -> ChatResponse:
         extra_message = {"tool_calls": self._call_dicts} if self._call_dicts else {}
-        message = ChatMessage.model_construct(
+        message = _chat_message(
             role=MessageRole.ASSISTANT, blocks=self._blocks(), additional_kwargs=extra_message
         )
-        return ChatResponse.model_construct(
-            message=message, delta=delta, raw=chunk, additional_kwargs=extra
-        )
+        return _chat_response(message=message, delta=delta, raw=chunk, additional_kwargs=extra)
+
+
+def _only_text(chunk: ChatCompletionChunk) -> bool:
+    """Whether a chunk carries nothing but text or reasoning: no usage, calls or finish."""
+    if chunk.usage is not None:
+        return False
+    return all(
+        choice.finish_reason is None and not choice.delta.tool_calls for choice in chunk.choices
+    )

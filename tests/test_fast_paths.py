@@ -1,0 +1,174 @@
+"""The streaming fast paths build exactly what the validated paths build."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessageChunk
+from langchain_core.outputs import ChatGenerationChunk
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
+from pydantic import BaseModel, Field, PrivateAttr
+
+from anyfast_client import ChatCompletionChunk
+from anyfast_client._construct import Constructor
+from langchain_anyfast import _chat_model
+from langchain_anyfast._response import ChunkConverter
+from llama_index_anyfast import _stream
+from llama_index_anyfast._stream import ChatStreamConverter
+
+
+def _chunk(delta: dict[str, Any], finish: str | None = None, **fields: Any) -> ChatCompletionChunk:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish}
+    return ChatCompletionChunk.model_validate(
+        {"id": "c1", "model": "qwen3.6-flash", "created": 7, "choices": [choice], **fields}
+    )
+
+
+def _call(
+    index: int, *, call_id: str | None = None, name: str | None = None, args: str = ""
+) -> Any:
+    return {"index": index, "id": call_id, "function": {"name": name, "arguments": args}}
+
+
+# Text, reasoning, both, nothing, tool-call pieces among them, the finish and a usage chunk.
+STREAM = [
+    _chunk({"role": "assistant", "content": "", "reasoning_content": ""}),
+    _chunk({"reasoning_content": "Think"}),
+    _chunk({"reasoning_content": "ing.", "content": "Hel"}),
+    _chunk({"content": "lo"}),
+    _chunk({"tool_calls": [_call(0, call_id="call_1", name="get_weather", args='{"ci')]}),
+    _chunk({"tool_calls": [_call(0, args='ty": "Paris"}')]}),
+    _chunk({"content": "!", "tool_calls": [_call(1, call_id="call_2", name="now")]}),
+    _chunk({}),
+    _chunk({}, finish="tool_calls"),
+    ChatCompletionChunk.model_validate(
+        {"id": "c1", "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 5}}
+    ),
+]
+
+
+def _same(built: BaseModel, reference: BaseModel) -> None:
+    assert type(built) is type(reference)
+    assert list(built.__dict__.items()) == list(reference.__dict__.items())
+    assert built.model_fields_set == reference.model_fields_set
+    assert built.__pydantic_extra__ == reference.__pydantic_extra__
+    assert built.__pydantic_private__ == reference.__pydantic_private__
+    assert built == reference
+
+
+def _validated(message: AIMessageChunk) -> AIMessageChunk:
+    """The same message built by validation from the fields that were set."""
+    return AIMessageChunk(**{name: getattr(message, name) for name in message.model_fields_set})
+
+
+def test_langchain_chunks_equal_validated_ones() -> None:
+    converter = ChunkConverter()
+    generations = [_chat_model._generation(converter, chunk) for chunk in STREAM]
+    built = [generation for generation in generations if generation is not None]
+    assert [g.text for g in built] == ["", "Hel", "lo", "", "", "!"]
+    for generation in built:
+        message = generation.message
+        assert isinstance(message, AIMessageChunk)
+        reference = _validated(message)
+        _same(message, reference)
+        _same(generation, ChatGenerationChunk(message=reference))
+    assert isinstance(built[0].text, type(ChatGenerationChunk(message=built[0].message).text))
+    assert built[0].message.additional_kwargs == {"reasoning_content": "Think"}
+    assert built[3].message.tool_call_chunks[0]["name"] == "get_weather"
+
+
+def test_langchain_chunks_add_up_to_the_answer() -> None:
+    converter = ChunkConverter()
+    generations = [_chat_model._generation(converter, chunk) for chunk in STREAM]
+    total = sum(
+        (g for g in generations if g is not None),
+        start=ChatGenerationChunk(message=AIMessageChunk(content="")),
+    )
+    total += ChatGenerationChunk(message=converter.final())
+    message = total.message
+    assert isinstance(message, AIMessageChunk)
+    assert message.content == "Hello!"
+    assert message.additional_kwargs == {"reasoning_content": "Thinking."}
+    assert [call["args"] for call in message.tool_calls] == [{"city": "Paris"}, {}]
+    assert message.usage_metadata is not None
+    assert message.usage_metadata["output_tokens"] == 5
+
+
+def _llama_responses(monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> list[ChatResponse | None]:
+    if not fast:
+        monkeypatch.setattr(_stream, "_only_text", lambda chunk: False)
+    converter = ChatStreamConverter()
+    return [converter.feed(chunk) for chunk in STREAM]
+
+
+def test_llama_index_fast_path_equals_the_full_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = _llama_responses(monkeypatch, fast=True)
+    full = _llama_responses(monkeypatch, fast=False)
+    assert [r is None for r in fast] == [r is None for r in full]
+    for mine, theirs in zip(fast, full, strict=True):
+        if mine is None or theirs is None:
+            continue
+        assert mine.delta == theirs.delta
+        assert mine.raw is theirs.raw
+        assert mine.additional_kwargs == theirs.additional_kwargs
+        assert mine.message.model_dump() == theirs.message.model_dump()
+    last = fast[-1]
+    assert last is not None
+    assert last.message.content == "Hello!"
+    assert last.additional_kwargs["finish_reason"] == "tool_calls"
+
+
+def test_each_llama_index_response_keeps_its_own_cumulative_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    responses = [r for r in _llama_responses(monkeypatch, fast=True) if r is not None]
+    assert [r.message.content for r in responses[:3]] == ["", "Hel", "Hello"]
+    assert [r.delta for r in responses[:3]] == ["", "Hel", "lo"]
+
+
+@pytest.mark.parametrize(
+    ("model", "fields"),
+    [
+        (AIMessageChunk, {"content": "x", "response_metadata": {"model_provider": "anyfast"}}),
+        (TextBlock, {"text": "Hello"}),
+        (ThinkingBlock, {"content": "Hm", "num_tokens": 3}),
+        (ToolCallBlock, {"tool_call_id": "c", "tool_name": "f", "tool_kwargs": {"a": 1}}),
+        (ChatMessage, {"role": "assistant", "blocks": [], "additional_kwargs": {}}),
+        (ChatResponse, {"message": ChatMessage(), "delta": "x", "raw": None}),
+    ],
+)
+def test_constructor_equals_model_construct(model: type[BaseModel], fields: dict[str, Any]) -> None:
+    _same(Constructor(model)(**fields), model.model_construct(**fields))
+
+
+def test_constructor_gives_each_instance_its_own_defaults() -> None:
+    build = Constructor(AIMessageChunk)
+    first, second = build(content="a"), build(content="b")
+    first.tool_calls.append({"name": "f", "args": {}, "id": None, "type": "tool_call"})
+    assert second.tool_calls == []
+
+
+class _Private(BaseModel):
+    name: str = "a"
+    _secret: str = PrivateAttr(default="hidden")
+
+
+class _MutableDefault(BaseModel):
+    tags: list[str] = ["a"]  # pydantic copies it per instance
+    other: list[str] = Field(default_factory=list)
+
+
+@pytest.mark.parametrize("model", [_Private, _MutableDefault])
+def test_constructor_leaves_what_it_cannot_mirror_to_pydantic(model: type[BaseModel]) -> None:
+    built = Constructor(model)()
+    _same(built, model.model_construct())
+    if isinstance(built, _MutableDefault):
+        built.tags.append("b")
+        assert _MutableDefault.model_construct().tags == ["a"]
