@@ -62,6 +62,7 @@ from ._caller import user_stacklevel
 from ._request import build_request
 from ._response import completion_to_chat_response
 from ._stream import ChatStreamConverter
+from ._tool_specs import tool_spec
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -292,7 +293,7 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         if user_msg is not None:
             messages.append(user_msg)
         prepared: dict[str, Any] = {"messages": messages, **kwargs}
-        specs = [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
+        specs = [tool_spec(tool) for tool in tools]
         if specs:
             prepared["tools"] = specs
             prepared["tool_choice"] = tool_choice_to_wire(
