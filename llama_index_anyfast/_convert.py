@@ -46,6 +46,7 @@ __all__ = ["message_to_wire", "messages_to_wire"]
 
 Part = TextPart | ImagePart | VideoPart
 _SUPPORTED = "TextBlock, ImageBlock and VideoBlock"
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _SYSTEM_ROLES = (MessageRole.SYSTEM, MessageRole.DEVELOPER)
 _TOOL_ROLES = (MessageRole.TOOL, MessageRole.FUNCTION)
 
@@ -116,7 +117,10 @@ def _image_url(block: ImageBlock) -> str:
         return str(block.url)
     if not block.image_mimetype:
         raise ValueError("Cannot tell the image type: set ImageBlock.image_mimetype")
-    return data_url(block.image_mimetype, block.resolve_image(as_base64=True).read().decode())
+    text = _as_base64_text(block.image)
+    if text is None:
+        text = block.resolve_image(as_base64=True).read().decode()
+    return data_url(block.image_mimetype, text)
 
 
 def _video_url(block: VideoBlock) -> str:
@@ -124,7 +128,24 @@ def _video_url(block: VideoBlock) -> str:
         return str(block.url)
     if not block.video_mimetype:
         raise ValueError("Cannot tell the video type: set VideoBlock.video_mimetype")
-    return data_url(block.video_mimetype, block.resolve_video(as_base64=True).read().decode())
+    text = _as_base64_text(block.video)
+    if text is None:
+        text = block.resolve_video(as_base64=True).read().decode()
+    return data_url(block.video_mimetype, text)
+
+
+def _as_base64_text(data: object) -> str | None:
+    """Block data that is already base64 (as LlamaIndex stores it), as text; else None.
+
+    ``resolve_image(as_base64=True)`` decodes and re-encodes it, which for large
+    images is most of a request's cost. The check is what its strict decode accepts.
+    """
+    if not isinstance(data, bytes) or not data or len(data) % 4:
+        return None
+    body = data.rstrip(b"=")
+    if len(data) - len(body) > 2 or body.translate(None, _BASE64_ALPHABET):
+        return None
+    return data.decode("ascii")
 
 
 def _tool_message(message: ChatMessage) -> ToolMessage:
