@@ -11,7 +11,15 @@ import json
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 
 __all__ = [
     "AssistantMessage",
@@ -265,16 +273,31 @@ def _none_if_empty(value: Any) -> Any:
     return None if value == "" else value
 
 
+def _empty_if_none(value: Any) -> Any:
+    return [] if value is None else value
+
+
 def _default_if_none(default: Any) -> BeforeValidator:
     return BeforeValidator(lambda value: default if value is None else value)
 
 
+# Each lenient type below is a union whose first member takes the values the
+# lenient reading would leave as they are, checked natively: a streamed chunk's
+# fields then cost no Python call. Other values go on to the lenient reading.
+_FIRST_MATCH = Field(union_mode="left_to_right")
 _Count = Annotated[int | None, BeforeValidator(_as_count)]
-_Total = Annotated[int, BeforeValidator(_as_total)]
-_Text = Annotated[str, BeforeValidator(_as_text)]
-_Content = Annotated[str | None, BeforeValidator(_as_joined_text)]
-_FinishReason = Annotated[str | None, BeforeValidator(_none_if_empty)]
-_Index = Annotated[int, _default_if_none(0)]
+_Total = Annotated[StrictInt | Annotated[int, BeforeValidator(_as_total)], _FIRST_MATCH]
+_Text = Annotated[StrictStr | Annotated[str, BeforeValidator(_as_text)], _FIRST_MATCH]
+_Content = Annotated[
+    StrictStr | Annotated[str | None, BeforeValidator(_as_joined_text)] | None, _FIRST_MATCH
+]
+_FinishReason = Annotated[
+    Annotated[StrictStr, Field(min_length=1)]
+    | Annotated[str | None, BeforeValidator(_none_if_empty)]
+    | None,
+    _FIRST_MATCH,
+]
+_Index = Annotated[StrictInt | Annotated[int, _default_if_none(0)], _FIRST_MATCH]
 
 
 class PromptTokensDetails(_Lenient):
@@ -376,7 +399,9 @@ class Delta(_Lenient):
 
 class ChunkChoice(_Lenient):
     index: _Index = 0
-    delta: Annotated[Delta, _default_if_none({})] = Field(default_factory=Delta)
+    delta: Annotated[Delta | Annotated[Delta, _default_if_none({})], _FIRST_MATCH] = Field(
+        default_factory=Delta
+    )
     finish_reason: _FinishReason = None
 
 
@@ -385,15 +410,13 @@ class ChatCompletionChunk(_Lenient):
     object: _Text = "chat.completion.chunk"
     created: _Total = 0
     model: _Text = ""
-    choices: list[ChunkChoice] = Field(default_factory=list)
+    choices: Annotated[
+        list[ChunkChoice] | Annotated[list[ChunkChoice], BeforeValidator(_empty_if_none)],
+        _FIRST_MATCH,
+    ] = Field(default_factory=list)
     usage: Usage | None = None
     # An error that arrives after HTTP 200 comes as an ordinary event.
     error: dict[str, Any] | None = None
-
-    @field_validator("choices", mode="before")
-    @classmethod
-    def _null_choices(cls, value: Any) -> Any:
-        return [] if value is None else value
 
     @field_validator("error", mode="before")
     @classmethod
