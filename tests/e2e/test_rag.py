@@ -1,9 +1,9 @@
 """Retrieval-augmented generation on Anyfast alone: Anyfast embeddings find the context, an
 Anyfast chat model answers from it. Both pipelines run against the local server.
 
-The server's vectors are pseudo-random per text, so only an exact match is reliably nearest:
-each query is the text of one stored chunk, which must be retrieved and reach the chat prompt
-while the others stay out.
+The server's vectors are hashed bags of words in a small dimension, so unrelated texts can
+still score close; an exact match is always nearest: each query is the text of one stored
+chunk, which must be retrieved and reach the chat prompt while the others stay out.
 """
 
 from __future__ import annotations
