@@ -18,13 +18,12 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def build_model(anyfast_server: AnyfastTestServer) -> AsyncIterator[Callable[..., Any]]:
-    """``build_model(cls, **settings)``: a model pointed at the local server, closed afterwards."""
+async def closing() -> AsyncIterator[Callable[..., Any]]:
+    """``closing(cls, **settings)``: a model built as given, its pools closed afterwards."""
     made: list[ClientOwner] = []
 
     def build(cls: type[Any], **settings: Any) -> Any:
-        defaults = {"base_url": anyfast_server.base_url, "api_key": anyfast_server.api_key}
-        model = cls(**{**defaults, **settings})
+        model = cls(**settings)
         made.append(model)
         return model
 
@@ -32,3 +31,16 @@ async def build_model(anyfast_server: AnyfastTestServer) -> AsyncIterator[Callab
     for model in made:
         model.close()
         await model.aclose()
+
+
+@pytest.fixture
+def build_model(
+    anyfast_server: AnyfastTestServer, closing: Callable[..., Any]
+) -> Callable[..., Any]:
+    """``build_model(cls, **settings)``: a model pointed at the local server, closed afterwards."""
+
+    def build(cls: type[Any], **settings: Any) -> Any:
+        defaults = {"base_url": anyfast_server.base_url, "api_key": anyfast_server.api_key}
+        return closing(cls, **{**defaults, **settings})
+
+    return build

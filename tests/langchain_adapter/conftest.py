@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +26,19 @@ MakeModel = Callable[..., ChatAnyfast]
 
 
 @pytest.fixture
-async def make_model(anyfast_server: AnyfastTestServer) -> AsyncIterator[MakeModel]:
+def make_model(anyfast_server: AnyfastTestServer, closing: Callable[..., Any]) -> MakeModel:
     """Builds models pointed at the local server and closes their pools afterwards."""
-    made: list[ChatAnyfast] = []
 
     def make(**settings: Any) -> ChatAnyfast:
-        settings.setdefault("base_url", anyfast_server.base_url)
-        settings.setdefault("api_key", anyfast_server.api_key)
-        settings.setdefault("max_retries", 0)
-        made.append(ChatAnyfast(**settings))
-        return made[-1]
+        defaults = {
+            "base_url": anyfast_server.base_url,
+            "api_key": anyfast_server.api_key,
+            "max_retries": 0,
+        }
+        model: ChatAnyfast = closing(ChatAnyfast, **{**defaults, **settings})
+        return model
 
-    yield make
-    for model in made:
-        model.close()
-        await model.aclose()
+    return make
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -25,18 +25,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-async def make_llm(anyfast_server: AnyfastTestServer) -> AsyncIterator[Callable[..., Anyfast]]:
-    made: list[Anyfast] = []
-
+def make_llm(
+    anyfast_server: AnyfastTestServer, closing: Callable[..., Any]
+) -> Callable[..., Anyfast]:
     def make(**settings: Any) -> Anyfast:
-        settings.setdefault("api_base", anyfast_server.base_url)
-        settings.setdefault("api_key", anyfast_server.api_key)
-        made.append(Anyfast(**settings))
-        return made[-1]
+        defaults = {"api_base": anyfast_server.base_url, "api_key": anyfast_server.api_key}
+        llm: Anyfast = closing(Anyfast, **{**defaults, **settings})
+        return llm
 
-    yield make
-    for llm in made:
-        await llm.aclose()
+    return make
 
 
 @pytest.fixture

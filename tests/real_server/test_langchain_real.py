@@ -6,7 +6,7 @@ The assertions are what a LangChain user checks on a real answer, never the mode
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -39,23 +39,17 @@ MakeModel = Callable[..., ChatAnyfast]
 
 
 @pytest.fixture
-async def make_model(real_server: RealServer) -> AsyncIterator[MakeModel]:
-    made: list[ChatAnyfast] = []
-
+def make_model(real_server: RealServer, closing: Callable[..., Any]) -> MakeModel:
     def make(**settings: Any) -> ChatAnyfast:
-        settings = {
+        defaults = {
             "base_url": real_server.base_url,
             "api_key": real_server.api_key,
             "max_retries": 0,
-            **settings,
         }
-        made.append(ChatAnyfast(**settings))
-        return made[-1]
+        model: ChatAnyfast = closing(ChatAnyfast, **{**defaults, **settings})
+        return model
 
-    yield make
-    for model in made:
-        model.close()
-        await model.aclose()
+    return make
 
 
 def thinking(on: bool) -> dict[str, Any]:

@@ -6,7 +6,7 @@ The assertions are what a LlamaIndex user checks on a real answer, never the mod
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -44,23 +44,17 @@ MakeLLM = Callable[..., Anyfast]
 
 
 @pytest.fixture
-async def make_llm(real_server: RealServer) -> AsyncIterator[MakeLLM]:
-    made: list[Anyfast] = []
-
+def make_llm(real_server: RealServer, closing: Callable[..., Any]) -> MakeLLM:
     def make(**settings: Any) -> Anyfast:
-        settings = {
+        defaults = {
             "api_base": real_server.base_url,
             "api_key": real_server.api_key,
             "max_retries": 0,
-            **settings,
         }
-        made.append(Anyfast(**settings))
-        return made[-1]
+        model: Anyfast = closing(Anyfast, **{**defaults, **settings})
+        return model
 
-    yield make
-    for llm in made:
-        llm.close()
-        await llm.aclose()
+    return make
 
 
 def thinking(on: bool) -> dict[str, Any]:
