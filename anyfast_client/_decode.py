@@ -58,7 +58,22 @@ class ChunkDecoder:
         head = self._head
         if head is not None and len(head) < _HEAD_LIMIT:
             head += data[: _HEAD_LIMIT - len(head)]
-        yield from self._decode(self._sse.feed(data))
+        for event in self._sse.feed(data):
+            self._head = None
+            if self.done:
+                return
+            # Lenient: "[DONE] " is [DONE], an empty event is nothing.
+            text = event.strip()
+            if not text:
+                continue
+            if text == _DONE:
+                self.done = True
+                return
+            chunk = _parse(text)
+            if chunk.error is not None:
+                raise event_error(chunk.error)
+            self.accumulator.add(chunk)
+            yield chunk
 
     def iter_close(self) -> Iterator[ChatCompletionChunk]:
         # Nothing is dispatched at the end: an event without its blank line is
@@ -87,24 +102,6 @@ class ChunkDecoder:
             return True
         start = bytes(self._head or b"").removeprefix(_BOM).lstrip()
         return start[:1] in (b"{", b"[", b"<")
-
-    def _decode(self, events: list[str]) -> Iterator[ChatCompletionChunk]:
-        for event in events:
-            self._head = None
-            if self.done:
-                return
-            # Lenient: "[DONE] " is [DONE], an empty event is nothing.
-            data = event.strip()
-            if not data:
-                continue
-            if data == _DONE:
-                self.done = True
-                return
-            chunk = _parse(data)
-            if chunk.error is not None:
-                raise event_error(chunk.error)
-            self.accumulator.add(chunk)
-            yield chunk
 
 
 def _parse(data: str) -> ChatCompletionChunk:

@@ -52,6 +52,12 @@ ANSWER_INDEX = 0
 
 def answer_pieces(chunk: ChatCompletionChunk) -> tuple[str, str]:
     """The answer text and the reasoning that one chunk adds to choice 0."""
+    choices = chunk.choices
+    if len(choices) == 1:  # nearly every chunk: no lists to build
+        choice = choices[0]
+        if choice.index != ANSWER_INDEX:
+            return "", ""
+        return choice.delta.content or "", choice.delta.reasoning_content or ""
     deltas = [choice.delta for choice in chunk.choices if choice.index == ANSWER_INDEX]
     text = "".join(delta.content or "" for delta in deltas)
     return text, "".join(delta.reasoning_content or "" for delta in deltas)

@@ -75,8 +75,17 @@ class SSEDecoder:
         if self._head is not None:
             chunk = self._skip_bom(chunk)
         events: list[str] = []
+        # The per-line rules of :meth:`_line`, inlined: this loop runs for every
+        # line of every stream.
         for line in self._lines.feed(chunk):
-            self._line(line, events)
+            if not line:
+                if self._data:
+                    events.append(_join(self._data))
+                    self._data = []
+            elif line.startswith(b"data"):
+                field, _, value = line.partition(b":")
+                if field == b"data":
+                    self._data.append(value[1:] if value[:1] == b" " else value)
         return events
 
     def flush(self) -> str | None:
@@ -117,4 +126,5 @@ class SSEDecoder:
 
 def _join(data: list[bytes]) -> str:
     # Invalid UTF-8 becomes U+FFFD, as the WHATWG decoder does, never an error.
-    return b"\n".join(data).decode("utf-8", "replace")
+    joined = data[0] if len(data) == 1 else b"\n".join(data)
+    return joined.decode("utf-8", "replace")

@@ -22,7 +22,7 @@ from langchain_core.messages import (
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from anyfast_client import ChatCompletion, ChatCompletionChunk, Choice, Usage
+from anyfast_client import ChatCompletion, ChatCompletionChunk, Choice, ChunkChoice, Usage
 from anyfast_client import ToolCall as WireToolCall
 from anyfast_client._adapter import (
     ANSWER_INDEX,
@@ -165,7 +165,7 @@ class ChunkConverter:
 
     def convert(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
         """The message chunk for one wire chunk, or None when it adds nothing to the answer."""
-        if any(choice.delta.tool_calls for choice in chunk.choices):
+        if _has_tool_calls(chunk.choices):
             return self._convert_with_calls(chunk)
         self.accumulator.add(chunk)
         text, reasoning = answer_pieces(chunk)
@@ -237,3 +237,9 @@ class ChunkConverter:
                 )
             )
         return chunks
+
+
+def _has_tool_calls(choices: list[ChunkChoice]) -> bool:
+    if len(choices) == 1:  # nearly every chunk: no generator to start
+        return bool(choices[0].delta.tool_calls)
+    return any(choice.delta.tool_calls for choice in choices)
