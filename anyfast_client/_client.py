@@ -654,7 +654,11 @@ class _Reader(_ReaderBase):
         chunks = response.iter_bytes()
         try:
             for data in chunks:
-                yield from self._on_chunks(data)
+                # What _on_chunks does, without a generator per read on the sync path.
+                self._began = self._began or bool(data)
+                for chunk in self.decoder.iter_feed(data):
+                    self._started = True
+                    yield chunk
                 if self.decoder.done:
                     _drain(chunks, response)
                     break

@@ -116,17 +116,20 @@ class ChatStreamConverter:
     def _feed_text(self, chunk: ChatCompletionChunk) -> ChatResponse | None:
         """:meth:`feed` for a chunk that can change only the text and the reasoning."""
         state = self.accumulator.choice(ANSWER_INDEX)
-        before = (state.content.tell(), state.reasoning.tell()) if state is not None else (0, 0)
+        text_before, reasoning_before = (
+            (state.content.tell(), state.reasoning.tell()) if state is not None else (0, 0)
+        )
         self.accumulator.add(chunk)
         state = self.accumulator.choice(ANSWER_INDEX)
         if state is None:
             return None
-        text_size, reasoning_size = state.content.tell(), state.reasoning.tell()
-        if (text_size, reasoning_size) == before:
+        text_grew = state.content.tell() != text_before
+        reasoning_grew = state.reasoning.tell() != reasoning_before
+        if not (text_grew or reasoning_grew):
             return None
-        if text_size != before[0]:
+        if text_grew:
             self._text_block = _text_block(text=state.content.getvalue())
-        if reasoning_size != before[1]:
+        if reasoning_grew:
             self._thinking_block = None
         text, thinking = answer_pieces(chunk)
         extra = dict(self._extra)
@@ -211,6 +214,9 @@ def _only_text(chunk: ChatCompletionChunk) -> bool:
     """Whether a chunk carries nothing but text or reasoning: no usage, calls or finish."""
     if chunk.usage is not None:
         return False
+    choices = chunk.choices
+    if len(choices) == 1:  # nearly every chunk: no generator to start
+        return choices[0].finish_reason is None and not choices[0].delta.tool_calls
     return all(
         choice.finish_reason is None and not choice.delta.tool_calls for choice in chunk.choices
     )
