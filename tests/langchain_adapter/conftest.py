@@ -74,12 +74,10 @@ def _stable_uuids(request: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def vcr_config() -> dict[str, Any]:
+def vcr_config(vcr_config: dict[str, Any]) -> dict[str, Any]:
     return {
-        "filter_headers": ["authorization", "api-key", "x-api-key"],
-        "match_on": ("method", "path", "query", "body"),
+        **vcr_config,
         "before_record_request": _stable_uuids,
-        "decode_compressed_response": True,
         # test_stream_time replays one recording many times.
         "allow_playback_repeats": True,
     }

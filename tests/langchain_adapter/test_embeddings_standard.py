@@ -24,16 +24,6 @@ _REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
 
 
 @pytest.fixture(scope="module")
-def vcr_config() -> dict[str, Any]:
-    # Host and port are left out so that a recording from the local server on a random port
-    # replays; the key never reaches a cassette.
-    return {
-        "filter_headers": ["authorization"],
-        "match_on": ("method", "path", "query", "body"),
-    }
-
-
-@pytest.fixture(scope="module")
 def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     return str(_CASSETTES / request.module.__name__.rpartition(".")[2])
 

@@ -99,15 +99,6 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     return str(REPO / "cassettes" / request.module.__name__.rsplit(".", 1)[-1])
 
 
-@pytest.fixture(scope="module")
-def vcr_config() -> dict[str, Any]:
-    return {
-        "filter_headers": ["authorization", "api-key", "x-api-key"],
-        "match_on": ("method", "path", "query", "body"),
-        "decode_compressed_response": True,
-    }
-
-
 @pytest.fixture
 async def recorded_llm(request: pytest.FixtureRequest) -> AsyncIterator[Anyfast]:
     """An ``Anyfast`` for cassette tests.

@@ -59,15 +59,6 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     return str(REPO / "cassettes" / "real_server" / module)
 
 
-@pytest.fixture(scope="module")
-def vcr_config() -> dict[str, Any]:
-    return {
-        "filter_headers": ["authorization", "api-key", "x-api-key"],
-        "match_on": ("method", "path", "query", "body"),
-        "decode_compressed_response": True,
-    }
-
-
 @pytest.fixture
 def real_server(request: pytest.FixtureRequest) -> RealServer:
     if (request.config.getoption("--record-mode") or "none") == "none":
