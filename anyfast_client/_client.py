@@ -56,6 +56,7 @@ from ._models import (
 )
 from ._response import require_choices
 from ._retry import RateLimitGate, parse_retry_after, retry_delay, should_retry_error
+from ._stream import StreamAccumulator
 from ._version import __version__
 
 __all__ = ["AnyfastClient", "AsyncAnyfastClient", "AsyncStream", "Stream"]
@@ -571,7 +572,7 @@ class _ReaderBase:
             if error is exc:
                 raise error
             raise error from exc
-        self.decoder = ChunkDecoder()
+        self.decoder.restart()
         return delay
 
     def _as_error(self, exc: Exception) -> AnyfastError:
@@ -714,6 +715,12 @@ class _StreamBase:
     def completion(self) -> ChatCompletion:
         """Everything received so far, merged into one completion."""
         return self._reader.decoder.accumulator.result()
+
+    @property
+    def accumulator(self) -> StreamAccumulator:
+        """The live merge of the chunks handed out so far: each chunk is in it by the
+        time the loop sees it. Read it; feeding it chunks would count them twice."""
+        return self._reader.decoder.accumulator
 
 
 class Stream(_StreamBase):

@@ -37,10 +37,15 @@ class ChunkDecoder:
     __slots__ = ("_head", "_sse", "accumulator", "content_type", "done")
 
     def __init__(self, content_type: str | None = None) -> None:
-        self._sse = SSEDecoder()
         self.accumulator = StreamAccumulator()
-        self.done = False
         self.content_type = content_type
+        self.restart()
+
+    def restart(self) -> None:
+        """Read a new body from its start (a retried request), into the same accumulator."""
+        self._sse = SSEDecoder()
+        self.accumulator.clear()
+        self.done = False
         # The start of the body until the first event: a body that holds none
         # (an error document sent in place of the stream) is reported from it.
         self._head: bytearray | None = bytearray()
@@ -58,18 +63,23 @@ class ChunkDecoder:
         head = self._head
         if head is not None and len(head) < _HEAD_LIMIT:
             head += data[: _HEAD_LIMIT - len(head)]
-        for event in self._sse.feed(data):
+        for event in self._sse.feed_raw(data):
             self._head = None
             if self.done:
                 return
-            # Lenient: "[DONE] " is [DONE], an empty event is nothing.
-            text = event.strip()
-            if not text:
-                continue
-            if text == _DONE:
-                self.done = True
-                return
-            chunk = _parse(text)
+            try:
+                # Nearly every event: one JSON object in valid UTF-8, read as it is.
+                chunk = _validate_json(event)
+            except ValidationError:
+                # Lenient: "[DONE] " is [DONE], an empty event is nothing, and text
+                # that is not UTF-8 reads as U+FFFD (WHATWG) before it is parsed.
+                text = event.decode("utf-8", "replace").strip()
+                if not text:
+                    continue
+                if text == _DONE:
+                    self.done = True
+                    return
+                chunk = _parse(text)
             if chunk.error is not None:
                 raise event_error(chunk.error)
             self.accumulator.add(chunk)
@@ -102,6 +112,10 @@ class ChunkDecoder:
             return True
         start = bytes(self._head or b"").removeprefix(_BOM).lstrip()
         return start[:1] in (b"{", b"[", b"<")
+
+
+# The model's validator itself: model_validate_json only passes its arguments on.
+_validate_json = ChatCompletionChunk.__pydantic_validator__.validate_json
 
 
 def _parse(data: str) -> ChatCompletionChunk:

@@ -50,6 +50,11 @@ class LineDecoder:
         self._partial += last
         return pieces
 
+    @property
+    def pending(self) -> bool:
+        """Whether a line is unfinished (or a CRLF may be split) at the end of the last read."""
+        return bool(self._partial) or self._skip_lf
+
     def flush(self) -> bytes | None:
         """End of input: the last line if it had no line ending, else None."""
         if not self._partial:
@@ -60,7 +65,13 @@ class LineDecoder:
 
 
 class SSEDecoder:
-    """Feed bytes with :meth:`feed`; it returns the ``data`` of each finished event."""
+    """Feed bytes with :meth:`feed`; it returns the ``data`` of each finished event.
+
+    :meth:`feed_raw` returns the same data as bytes, not yet decoded. Reads made of
+    whole ``data: ...`` events (what a gateway sends, one event or many per read) are
+    split at their blank lines in one pass; anything else (other fields, comments,
+    CR line endings, an event spread over reads) goes line by line.
+    """
 
     __slots__ = ("_data", "_head", "_lines")
 
@@ -72,11 +83,39 @@ class SSEDecoder:
         self._head: bytes | None = b""
 
     def feed(self, chunk: bytes) -> list[str]:
+        return [_decode(data) for data in self.feed_raw(chunk)]
+
+    def feed_raw(self, chunk: bytes) -> list[bytes]:
         if self._head is not None:
             chunk = self._skip_bom(chunk)
-        events: list[str] = []
+        if b"\r" in chunk:
+            return self._feed_lines(chunk)
+        events: list[bytes] = []
+        start = 0
+        if self._data or self._lines.pending:
+            # Finish the event in progress line by line; the rest starts clean.
+            start = chunk.find(b"\n\n") + 2
+            if start == 1:
+                return self._feed_lines(chunk)
+            events = self._feed_lines(chunk[:start])
+        last = chunk.rfind(b"\n\n")
+        if last >= start:
+            whole = _whole_events(chunk[start:last])
+            if whole is None:
+                events += self._feed_lines(chunk[start : last + 2])
+            elif events:
+                events += whole
+            else:
+                events = whole
+            start = last + 2
+        if start < len(chunk):
+            events += self._feed_lines(chunk[start:] if start else chunk)
+        return events
+
+    def _feed_lines(self, chunk: bytes) -> list[bytes]:
+        events: list[bytes] = []
         # The per-line rules of :meth:`_line`, inlined: this loop runs for every
-        # line of every stream.
+        # line of a read that is not made of whole events.
         for line in self._lines.feed(chunk):
             if not line:
                 if self._data:
@@ -102,7 +141,7 @@ class SSEDecoder:
             return None
         pending = _join(self._data)
         self._data = []
-        return pending
+        return _decode(pending)
 
     def _skip_bom(self, chunk: bytes) -> bytes:
         head = (self._head or b"") + chunk
@@ -112,7 +151,7 @@ class SSEDecoder:
         self._head = None
         return head[len(_BOM) :] if head.startswith(_BOM) else head
 
-    def _line(self, line: bytes, events: list[str]) -> None:
+    def _line(self, line: bytes, events: list[bytes]) -> None:
         if not line:
             if self._data:
                 events.append(_join(self._data))
@@ -124,7 +163,22 @@ class SSEDecoder:
                 self._data.append(value[1:] if value[:1] == b" " else value)
 
 
-def _join(data: list[bytes]) -> str:
+def _whole_events(text: bytes) -> list[bytes] | None:
+    """The data of events separated by blank lines, each one ``data: `` line; else None."""
+    if b"\n\n" not in text:  # one event: a gateway's usual read
+        return [text[6:]] if text[:6] == b"data: " and b"\n" not in text else None
+    events = text.split(b"\n\n")
+    for index, event in enumerate(events):
+        if event[:6] != b"data: " or b"\n" in event:
+            return None
+        events[index] = event[6:]
+    return events
+
+
+def _join(data: list[bytes]) -> bytes:
+    return data[0] if len(data) == 1 else b"\n".join(data)
+
+
+def _decode(data: bytes) -> str:
     # Invalid UTF-8 becomes U+FFFD, as the WHATWG decoder does, never an error.
-    joined = data[0] if len(data) == 1 else b"\n".join(data)
-    return joined.decode("utf-8", "replace")
+    return data.decode("utf-8", "replace")

@@ -115,6 +115,10 @@ class StreamAccumulator:
     __slots__ = ("_choices", "created", "id", "model", "usage")
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every chunk, keeping this object (readers may hold it)."""
         self._choices: dict[int, _ChoiceState] = {}
         self.id = ""
         self.model = ""
@@ -132,16 +136,25 @@ class StreamAccumulator:
         return self._choices.get(index)
 
     def add(self, chunk: ChatCompletionChunk) -> None:
-        self.id = self.id or chunk.id
-        self.model = self.model or chunk.model
-        self.created = self.created or chunk.created
+        if not (self.id and self.model and self.created):
+            self.id = self.id or chunk.id
+            self.model = self.model or chunk.model
+            self.created = self.created or chunk.created
         if chunk.usage is not None:
             self.usage = chunk.usage
         for choice in chunk.choices:
             state = self._choices.get(choice.index)
             if state is None:
                 state = self._choices[choice.index] = _ChoiceState()
-            _add_delta(state, choice.delta)
+            delta = choice.delta
+            # _add_delta, inlined for the text-only delta nearly every chunk is.
+            if delta.tool_calls or delta.role:
+                _add_delta(state, delta)
+            else:
+                if delta.content:
+                    state.content.write(delta.content)
+                if delta.reasoning_content:
+                    state.reasoning.write(delta.reasoning_content)
             if choice.finish_reason is not None:
                 state.finish_reason = choice.finish_reason
 

@@ -5,6 +5,13 @@ measured here (``time.process_time``) is the client's alone: the framework,
 the adapter and the HTTP stack. Each implementation runs the same requests
 against the same server; the ratios matter, not the absolute numbers.
 
+Streams are measured two ways: with the events written together (64 KiB writes, so
+the cost is the client's per-chunk work) and with one write per event, as a gateway
+flushes each token (then every event is also one HTTP chunk for the HTTP stack to
+parse). The implementations take turns, round after round, so that a slow moment of
+the machine falls on all of them; the median and the mean over the rounds are shown
+(the mean includes the cycle collector's full passes, which land in some rounds).
+
     python benchmarks/bench_chat.py            # all implementations that are installed
     python benchmarks/bench_chat.py --calls 300 --chunks 3000
 
@@ -27,12 +34,12 @@ API_KEY = "bench-key"
 MODEL = "qwen3.6-flash"
 
 
-def _serve(port_queue: Any, chunks: int) -> None:
+def _serve(port_queue: Any, chunks: int, coalesce: bool) -> None:
     from anyfast_client.testing import AnyfastTestServer, Reply
 
     def responder(request: dict[str, Any]) -> Reply:
         if request.get("stream"):
-            return Reply(content="x" * chunks, chunk_size=1)
+            return Reply(content="x" * chunks, chunk_size=1, coalesce=coalesce)
         return Reply(content="Hello from the benchmark.")
 
     with AnyfastTestServer(api_key=API_KEY) as server:
@@ -146,33 +153,54 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--chunks", type=int, default=2000)
-    parser.add_argument("--streams", type=int, default=5)
+    parser.add_argument("--streams", type=int, default=9, help="rounds of streams per way")
     args = parser.parse_args()
 
-    ports: Any = multiprocessing.Queue()
-    server = multiprocessing.Process(target=_serve, args=(ports, args.chunks), daemon=True)
-    server.start()
-    base_url = ports.get(timeout=30)
+    servers = []
+    urls = []
+    for coalesce in (True, False):
+        ports: Any = multiprocessing.Queue()
+        server = multiprocessing.Process(
+            target=_serve, args=(ports, args.chunks, coalesce), daemon=True
+        )
+        server.start()
+        servers.append(server)
+        urls.append(ports.get(timeout=30))
     try:
-        _report(base_url, args)
+        _report(urls[0], urls[1], args)
     finally:
-        server.terminate()
+        for server in servers:
+            server.terminate()
 
 
-def _report(base_url: str, args: argparse.Namespace) -> None:
-    impls = _implementations(base_url)
-    rows = []
-    for name, (invoke, stream) in impls.items():
+def _report(batched_url: str, per_event_url: str, args: argparse.Namespace) -> None:
+    ways = {"batched": _implementations(batched_url), "per event": _implementations(per_event_url)}
+    names = list(ways["batched"])
+    per_call = {}
+    for name in names:
+        invoke, _ = ways["batched"][name]
         invoke()  # warm up: lazy clients, imports, connection
-        stream()
-        per_call = statistics.median(_cpu_per(invoke, args.calls)) * 1e3
-        per_chunk = statistics.median(_cpu_per(stream, args.streams)) / args.chunks * 1e6
-        rows.append((name, per_call, per_chunk))
-    print(f"{'implementation':24} {'CPU ms/call':>12} {'CPU µs/chunk':>13}")
-    for name, per_call, per_chunk in rows:
-        print(f"{name:24} {per_call:12.3f} {per_chunk:13.2f}")
-    _ratios(rows, "ChatAnyfast", "ChatOpenAI")
-    _ratios(rows, "Anyfast (LlamaIndex)", "OpenAILike")
+        per_call[name] = statistics.median(_cpu_per(invoke, args.calls)) * 1e3
+    chunks: dict[tuple[str, str], list[float]] = {}
+    for way, impls in ways.items():
+        for name in names:
+            impls[name][1]()  # warm up
+        for _ in range(args.streams):
+            for name in names:  # in turns: a slow moment falls on every implementation
+                sample = _cpu_per(impls[name][1], 1)[0] / args.chunks * 1e6
+                chunks.setdefault((name, way), []).append(sample)
+    header = "µs/chunk median (mean)"
+    print(
+        f"{'implementation':22} {'CPU ms/call':>11}  {header + ', batched':>31}  "
+        f"{header + ', per event':>33}"
+    )
+    for name in names:
+        cells = [
+            f"{statistics.median(chunks[name, way]):.2f} ({statistics.mean(chunks[name, way]):.2f})"
+            for way in ways
+        ]
+        print(f"{name:22} {per_call[name]:11.3f}  {cells[0]:>31}  {cells[1]:>33}")
+    _ratios(per_call, chunks, list(ways))
     for module in (
         "anyfast_client",
         "langchain_anyfast",
@@ -184,17 +212,23 @@ def _report(base_url: str, args: argparse.Namespace) -> None:
             print(f"import {module}: {_import_time(module) * 1e3:.0f} ms")
         except subprocess.CalledProcessError:
             print(f"import {module}: not installed")
-    elapsed = _concurrency(base_url, 250)
+    elapsed = _concurrency(batched_url, 250)
     if elapsed is not None:
         print(f"250 concurrent ainvoke on one ChatAnyfast: {elapsed:.2f} s wall")
 
 
-def _ratios(rows: list[tuple[str, float, float]], ours: str, anchor: str) -> None:
-    table = {name: (call, chunk) for name, call, chunk in rows}
-    if ours in table and anchor in table:
-        call = table[anchor][0] / table[ours][0]
-        chunk = table[anchor][1] / table[ours][1]
-        print(f"{anchor} / {ours}: {call:.2f}x per call, {chunk:.2f}x per chunk")
+def _ratios(
+    per_call: dict[str, float], chunks: dict[tuple[str, str], list[float]], ways: list[str]
+) -> None:
+    for ours, anchor in (("ChatAnyfast", "ChatOpenAI"), ("Anyfast (LlamaIndex)", "OpenAILike")):
+        if ours not in per_call or anchor not in per_call:
+            continue
+        medians = {
+            way: statistics.median(chunks[anchor, way]) / statistics.median(chunks[ours, way])
+            for way in ways
+        }
+        per_chunk = ", ".join(f"{ratio:.2f}x per chunk {way}" for way, ratio in medians.items())
+        print(f"{anchor} / {ours}: {per_call[anchor] / per_call[ours]:.2f}x per call, {per_chunk}")
 
 
 if __name__ == "__main__":

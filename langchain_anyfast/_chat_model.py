@@ -13,7 +13,7 @@ from langchain_core.language_models.chat_models import (
     agenerate_from_stream,
     generate_from_stream,
 )
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.output_parsers import (
     JsonOutputKeyToolsParser,
     JsonOutputParser,
@@ -67,7 +67,9 @@ from ._tokens import count_message_tokens
 
 __all__ = ["ChatAnyfast"]
 
-_generation_chunk = Constructor(ChatGenerationChunk)
+_generation_chunk = Constructor(ChatGenerationChunk).taking("message", "text")
+# What a message's ``text`` is made of (a str subclass in recent langchain-core).
+_Text = type(AIMessageChunk(content="").text)
 
 # Call keywords that steer the call but are not request parameters.
 _NOT_SENT = frozenset({"stream", "stream_usage", "ls_structured_output_format"})
@@ -306,8 +308,8 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         request = self._request(messages, stop, kwargs)
         usage = self._stream_usage(kwargs)
-        converter = ChunkConverter(stream_usage=usage)
         stream = self._sync_client().chat_stream(request, include_usage=usage)
+        converter = ChunkConverter(stream_usage=usage, accumulator=stream.accumulator)
         with langchain_errors(), stream:
             for chunk in stream:
                 generation = _generation(converter, chunk)
@@ -332,9 +334,9 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         request = self._request(messages, stop, kwargs)
         usage = self._stream_usage(kwargs)
-        converter = ChunkConverter(stream_usage=usage)
         with langchain_errors():
             async with self._async_client().chat_stream(request, include_usage=usage) as stream:
+                converter = ChunkConverter(stream_usage=usage, accumulator=stream.accumulator)
                 async for chunk in stream:
                     generation = _generation(converter, chunk)
                     if generation is None:
@@ -474,8 +476,13 @@ def _generation(
     converter: ChunkConverter, chunk: ChatCompletionChunk
 ) -> ChatGenerationChunk | None:
     message = converter.convert(chunk)
-    # The text is what ChatGenerationChunk's validator would set (a test compares).
-    return None if message is None else _generation_chunk(message=message, text=message.text)
+    if message is None:
+        return None
+    # The text is what ChatGenerationChunk's validator would set (a test compares);
+    # for the text the converter builds, that is the content itself.
+    content = message.content
+    text = _Text(content) if type(content) is str else message.text
+    return _generation_chunk(message=message, text=text)
 
 
 def _checked(completion: ChatCompletion, request: ChatRequest) -> ChatResult:

@@ -52,6 +52,8 @@ MODALITY_TOKENS_KEY = "input_tokens_by_modality"
 # Text and reasoning chunks are most of a stream: they are built without
 # validation, with exactly the fields validation would give them (a test compares).
 _message_chunk = Constructor(AIMessageChunk)
+_text_chunk = _message_chunk.taking("content", "response_metadata")
+_reasoning_chunk = _message_chunk.taking("content", "additional_kwargs", "response_metadata")
 
 
 def usage_to_metadata(usage: Usage) -> UsageMetadata:
@@ -144,19 +146,26 @@ def completion_to_chat_result(completion: ChatCompletion) -> ChatResult:
 class ChunkConverter:
     """Streamed wire chunks to ``AIMessageChunk`` objects for the choice with index 0.
 
-    The chunks go through the core's :class:`StreamAccumulator`, and each message
-    chunk carries what that chunk added to the answer: text, reasoning, and for
-    tool calls the new part of the id, name and arguments, indexed by the call's
-    place in the answer (so calls that reuse a wire index, or have none, stay
-    apart). LangChain sums and concatenates metadata when it adds chunks up, so
-    usage, the finish reason and the model come once, in :meth:`final`.
+    The chunks are merged by a core :class:`StreamAccumulator`: the stream's own
+    (``accumulator=stream.accumulator``, which already holds each chunk when it is
+    converted) or, without one, the converter's, which it feeds. Each message chunk
+    carries what that chunk added to the answer: text, reasoning, and for tool calls
+    the new part of the id, name and arguments, indexed by the call's place in the
+    answer (so calls that reuse a wire index, or have none, stay apart). LangChain
+    sums and concatenates metadata when it adds chunks up, so usage, the finish
+    reason and the model come once, in :meth:`final`.
     """
 
-    __slots__ = ("accumulator", "stream_usage")
+    __slots__ = ("_feeds", "_sizes", "accumulator", "stream_usage")
 
-    def __init__(self, *, stream_usage: bool = True) -> None:
+    def __init__(
+        self, *, stream_usage: bool = True, accumulator: StreamAccumulator | None = None
+    ) -> None:
         self.stream_usage = stream_usage
-        self.accumulator = StreamAccumulator()
+        self._feeds = accumulator is None
+        self.accumulator = StreamAccumulator() if accumulator is None else accumulator
+        # The sizes of the calls' id, name and arguments after the last chunk.
+        self._sizes: list[tuple[int, int, int]] = []
 
     @property
     def finish_reason(self) -> str | None:
@@ -165,28 +174,27 @@ class ChunkConverter:
 
     def convert(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
         """The message chunk for one wire chunk, or None when it adds nothing to the answer."""
+        if self._feeds:
+            self.accumulator.add(chunk)
         if _has_tool_calls(chunk.choices):
             return self._convert_with_calls(chunk)
-        self.accumulator.add(chunk)
         text, reasoning = answer_pieces(chunk)
         if reasoning:
-            return _message_chunk(
+            return _reasoning_chunk(
                 content=text,
                 additional_kwargs={"reasoning_content": reasoning},
                 response_metadata={"model_provider": PROVIDER},
             )
         if text:
-            return _message_chunk(content=text, response_metadata={"model_provider": PROVIDER})
+            return _text_chunk(content=text, response_metadata={"model_provider": PROVIDER})
         return None
 
     def _convert_with_calls(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
-        before = self._call_sizes()
-        self.accumulator.add(chunk)
         text, reasoning = answer_pieces(chunk)
         fields: dict[str, Any] = {}
         if reasoning:
             fields["additional_kwargs"] = {"reasoning_content": reasoning}
-        calls = self._call_chunks(before)
+        calls = self._call_chunks()
         if calls:
             fields["tool_call_chunks"] = calls
         if not (text or fields):
@@ -213,21 +221,21 @@ class ChunkConverter:
             content="", response_metadata=metadata, usage_metadata=usage_to_metadata(usage)
         )
 
-    def _call_sizes(self) -> list[tuple[int, int, int]]:
-        state = self.accumulator.choice(ANSWER_INDEX)
-        calls = state.tool_calls if state is not None else []
-        return [(len(c.id), len(c.function.name), len(c.function.arguments)) for c in calls]
-
-    def _call_chunks(self, before: list[tuple[int, int, int]]) -> list[ToolCallChunk]:
+    def _call_chunks(self) -> list[ToolCallChunk]:
+        """What each call gained since the last chunk, as LangChain tool-call chunks."""
         state = self.accumulator.choice(ANSWER_INDEX)
         if state is None:
             return []
+        before = self._sizes
+        after = [
+            (len(c.id), len(c.function.name), len(c.function.arguments)) for c in state.tool_calls
+        ]
+        self._sizes = after
         chunks: list[ToolCallChunk] = []
         for position, call in enumerate(state.tool_calls):
-            ids, names, args = before[position] if position < len(before) else (0, 0, 0)
-            sizes = (len(call.id), len(call.function.name), len(call.function.arguments))
-            if sizes == (ids, names, args) and position < len(before):
+            if position < len(before) and after[position] == before[position]:
                 continue
+            ids, names, args = before[position] if position < len(before) else (0, 0, 0)
             chunks.append(
                 ToolCallChunk(
                     id=call.id[ids:] or None,

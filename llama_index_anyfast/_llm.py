@@ -227,8 +227,10 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         client = self._sync_client()
 
         def gen() -> ChatResponseGen:
-            converter = ChatStreamConverter(enable_thinking=request.enable_thinking)
             with client.chat_stream(request) as stream:
+                converter = ChatStreamConverter(
+                    enable_thinking=request.enable_thinking, accumulator=stream.accumulator
+                )
                 for chunk in stream:
                     if (response := converter.feed(chunk)) is not None:
                         yield response
@@ -242,8 +244,10 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         client = self._async_client()
 
         async def gen() -> ChatResponseAsyncGen:
-            converter = ChatStreamConverter(enable_thinking=request.enable_thinking)
             async with client.chat_stream(request) as stream:
+                converter = ChatStreamConverter(
+                    enable_thinking=request.enable_thinking, accumulator=stream.accumulator
+                )
                 async for chunk in stream:
                     if (response := converter.feed(chunk)) is not None:
                         yield response

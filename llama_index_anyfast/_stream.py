@@ -43,11 +43,11 @@ from ._response import (
 
 __all__ = ["ChatStreamConverter"]
 
-_text_block = Constructor(TextBlock)
-_thinking_block = Constructor(ThinkingBlock)
-_tool_call_block = Constructor(ToolCallBlock)
-_chat_message = Constructor(ChatMessage)
-_chat_response = Constructor(ChatResponse)
+_text_block = Constructor(TextBlock).taking("text")
+_thinking_block = Constructor(ThinkingBlock).taking("content", "num_tokens")
+_tool_call_block = Constructor(ToolCallBlock).taking("tool_call_id", "tool_name", "tool_kwargs")
+_chat_message = Constructor(ChatMessage).taking("role", "blocks", "additional_kwargs")
+_chat_response = Constructor(ChatResponse).taking("message", "delta", "raw", "additional_kwargs")
 
 
 class _Progress(NamedTuple):
@@ -61,11 +61,18 @@ class _Progress(NamedTuple):
 
 
 class ChatStreamConverter:
-    """Turns the chunks of one streamed completion into ``ChatResponse`` objects."""
+    """Turns the chunks of one streamed completion into ``ChatResponse`` objects.
+
+    The chunks are merged by the stream's accumulator (``accumulator=stream.accumulator``,
+    which already holds each chunk when it is fed here) or, without one, by the
+    converter's own, which it feeds.
+    """
 
     __slots__ = (
         "_call_dicts",
         "_extra",
+        "_feeds",
+        "_last",
         "_text_block",
         "_thinking_block",
         "_tool_blocks",
@@ -73,9 +80,15 @@ class ChatStreamConverter:
         "enable_thinking",
     )
 
-    def __init__(self, *, enable_thinking: bool = False) -> None:
-        self.accumulator = StreamAccumulator()
+    def __init__(
+        self, *, enable_thinking: bool = False, accumulator: StreamAccumulator | None = None
+    ) -> None:
+        self._feeds = accumulator is None
+        self.accumulator = StreamAccumulator() if accumulator is None else accumulator
         self.enable_thinking = enable_thinking
+        # The answer's sizes after the last chunk: text and reasoning lengths, then
+        # the rest of the progress (calls, finish reason, usage).
+        self._last: list[Any] = [0, 0, (), None, None]
         self._text_block = _text_block(text="")
         self._thinking_block: ThinkingBlock | None = None
         self._tool_blocks: list[ToolCallBlock] = []
@@ -99,11 +112,13 @@ class ChatStreamConverter:
 
     def feed(self, chunk: ChatCompletionChunk) -> ChatResponse | None:
         """The response for this chunk, or None when the chunk changes nothing."""
+        if self._feeds:
+            self.accumulator.add(chunk)
         if _only_text(chunk):
             return self._feed_text(chunk)
-        before = self._progress()
-        self.accumulator.add(chunk)
+        before = _Progress(*self._last)
         after = self._progress()
+        self._last[:] = after
         if after == before:
             return None
         self._update_blocks(before, after)
@@ -116,20 +131,18 @@ class ChatStreamConverter:
     def _feed_text(self, chunk: ChatCompletionChunk) -> ChatResponse | None:
         """:meth:`feed` for a chunk that can change only the text and the reasoning."""
         state = self.accumulator.choice(ANSWER_INDEX)
-        text_before, reasoning_before = (
-            (state.content.tell(), state.reasoning.tell()) if state is not None else (0, 0)
-        )
-        self.accumulator.add(chunk)
-        state = self.accumulator.choice(ANSWER_INDEX)
         if state is None:
             return None
-        text_grew = state.content.tell() != text_before
-        reasoning_grew = state.reasoning.tell() != reasoning_before
-        if not (text_grew or reasoning_grew):
-            return None
-        if text_grew:
+        last = self._last
+        text_size = state.content.tell()
+        reasoning_size = state.reasoning.tell()
+        if text_size != last[0]:
+            last[0] = text_size
             self._text_block = _text_block(text=state.content.getvalue())
-        if reasoning_grew:
+        elif reasoning_size == last[1]:
+            return None  # nothing for the answer (another choice, an empty delta)
+        if reasoning_size != last[1]:
+            last[1] = reasoning_size
             self._thinking_block = None
         text, thinking = answer_pieces(chunk)
         extra = dict(self._extra)
@@ -188,17 +201,15 @@ class ChatStreamConverter:
         self._call_dicts = tool_call_dicts(calls)
 
     def _blocks(self) -> list[ContentBlock]:
-        blocks: list[ContentBlock] = []
-        state = self.accumulator.choice(ANSWER_INDEX)
-        if state is not None and state.reasoning.tell():
-            if self._thinking_block is None:
-                self._thinking_block = _thinking_block(
-                    content=self.reasoning, num_tokens=reasoning_tokens(self.accumulator.usage)
-                )
-            blocks.append(self._thinking_block)
-        blocks.append(self._text_block)
-        blocks.extend(self._tool_blocks)
-        return blocks
+        if not self._last[1]:  # no reasoning
+            return (
+                [self._text_block, *self._tool_blocks] if self._tool_blocks else [self._text_block]
+            )
+        if self._thinking_block is None:
+            self._thinking_block = _thinking_block(
+                content=self.reasoning, num_tokens=reasoning_tokens(self.accumulator.usage)
+            )
+        return [self._thinking_block, self._text_block, *self._tool_blocks]
 
     def _response(
         self, chunk: ChatCompletionChunk, delta: str, extra: dict[str, Any]

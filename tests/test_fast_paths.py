@@ -19,6 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from anyfast_client import ChatCompletionChunk, _models
 from anyfast_client._construct import Constructor
+from anyfast_client._stream import StreamAccumulator
 from langchain_anyfast import _chat_model
 from langchain_anyfast._response import ChunkConverter
 from llama_index_anyfast import _stream
@@ -147,6 +148,67 @@ def test_each_llama_index_response_keeps_its_own_cumulative_text(
 )
 def test_constructor_equals_model_construct(model: type[BaseModel], fields: dict[str, Any]) -> None:
     _same(Constructor(model)(**fields), model.model_construct(**fields))
+    _same(Constructor(model).taking(*fields)(**fields), model.model_construct(**fields))
+
+
+def test_constructor_builders_take_exactly_their_fields() -> None:
+    build = Constructor(TextBlock).taking("text")
+    with pytest.raises(TypeError):
+        build(text="a", block_type="text")
+    with pytest.raises(TypeError):
+        build()
+    # Names that are not plain fields go through model_construct, which keeps them out.
+    odd = Constructor(TextBlock).taking("no_such_field")(no_such_field=1)
+    _same(odd, TextBlock.model_construct(no_such_field=1))
+
+
+class _Shadowing(BaseModel):
+    instance: int
+    model: str = "m"
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+def test_constructor_builders_handle_fields_named_like_their_own_locals() -> None:
+    built = Constructor(_Shadowing).taking("instance", "model")(instance=3, model="x")
+    _same(built, _Shadowing.model_construct(instance=3, model="x"))
+
+
+def _fed_first(converter_type: type[Any]) -> tuple[Any, Any]:
+    """A converter reading a stream's accumulator, which holds each chunk before it is seen."""
+    accumulator = StreamAccumulator()
+    converter = converter_type(accumulator=accumulator)
+
+    def convert(chunk: ChatCompletionChunk) -> Any:
+        accumulator.add(chunk)
+        return converter
+
+    return converter, convert
+
+
+def test_langchain_converter_on_the_streams_accumulator_equals_its_own() -> None:
+    own = ChunkConverter()
+    shared, before = _fed_first(ChunkConverter)
+    for chunk in STREAM:
+        mine = _chat_model._generation(before(chunk), chunk)
+        theirs = _chat_model._generation(own, chunk)
+        assert (mine is None) == (theirs is None)
+        if mine is not None and theirs is not None:
+            _same(mine.message, theirs.message)
+    _same(shared.final(), own.final())
+    assert shared.accumulator.result() == own.accumulator.result()
+
+
+def test_llama_index_converter_on_the_streams_accumulator_equals_its_own() -> None:
+    own = ChatStreamConverter()
+    shared, before = _fed_first(ChatStreamConverter)
+    for chunk in STREAM:
+        mine, theirs = before(chunk).feed(chunk), own.feed(chunk)
+        assert (mine is None) == (theirs is None)
+        if mine is not None and theirs is not None:
+            assert mine.delta == theirs.delta
+            assert mine.additional_kwargs == theirs.additional_kwargs
+            assert mine.message.model_dump() == theirs.message.model_dump()
+    assert shared.text == own.text == "Hello!"
 
 
 def test_constructor_gives_each_instance_its_own_defaults() -> None:

@@ -31,6 +31,7 @@ from anyfast_client import (
     UserMessage,
     _client,
 )
+from anyfast_client._stream import StreamAccumulator
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 KEY = "sk-test-SECRET-123"
@@ -155,6 +156,7 @@ class Api:
 
     def __init__(self, mode: str, wire: Wire | None = None, **settings: Any) -> None:
         self.mode = mode
+        self.held: StreamAccumulator | None = None
         settings.setdefault("api_key", KEY)
         if wire is not None:
             transport = httpx.MockTransport(wire)
@@ -181,11 +183,13 @@ class Api:
 
         def sync() -> Any:
             with self.client.chat_stream(req) as stream:
+                self.held = stream.accumulator  # what an adapter holds from the start
                 got.extend(stream)
             return stream
 
         async def coro() -> Any:
             async with self.client.chat_stream(req) as stream:
+                self.held = stream.accumulator
                 async for item in stream:
                     got.append(item)
             return stream

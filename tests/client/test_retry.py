@@ -207,6 +207,18 @@ def test_stream_cut_before_any_byte_of_the_body_is_retried(
     assert len(api.wire.requests) == 2 and len(sleeps) == 1
 
 
+def test_a_retried_stream_fills_the_accumulator_held_from_the_start(
+    make_api: Any, sleeps: list[float]
+) -> None:
+    # Adapters read the stream's accumulator instead of merging the chunks again: a
+    # stream that starts over must keep filling the object they hold.
+    api = make_api(sse_response(httpx.ReadError("reset")), good_stream())
+    stream = api.stream(request())
+    assert stream.accumulator is api.held
+    assert api.held.result().choices[0].message.content == "ok"
+    assert len(api.wire.requests) == 2
+
+
 def test_stream_cut_after_a_ping_is_not_retried(make_api: Any, sleeps: list[float]) -> None:
     # The server had begun answering: the request may be running, and billed.
     api = make_api(sse_response(b": PING\n\n", httpx.ReadError("reset")), good_stream())
