@@ -25,7 +25,7 @@ from yarl import URL
 
 __all__ = ["AiohttpTransport"]
 
-from ._client import PIECE  # bodies go out piece by piece, so their progress is known
+from ._body import PIECE  # bodies go out piece by piece, so their progress is known
 
 # aiohttp's writer waits for the peer only past 64 KiB buffered (its LIMIT): a body of
 # at most half that, headers and all, never waits.

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import socket
 import threading
@@ -37,6 +36,7 @@ from pydantic import SecretStr, ValidationError
 
 from . import _config
 from ._batching import DEFAULT_EMBED_CONCURRENCY
+from ._body import PIECE, Body, encode
 from ._decode import ChunkDecoder
 from ._errors import (
     AnyfastError,
@@ -73,8 +73,6 @@ _LoopPool = tuple[httpx.AsyncClient, AsyncGenerator[None, None]]
 _LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
 # How long a stream's body may go on after [DONE] before its connection is closed.
 _DRAIN_SECONDS = 0.25
-# Large bodies go out in pieces of this size (see _Pieces and the aiohttp transport).
-PIECE = 1 << 20
 
 
 class _BaseClient:
@@ -158,25 +156,27 @@ class _BaseClient:
 
     def _chat_args(
         self, request: ChatRequest, *, stream: bool, include_usage: bool = True
-    ) -> tuple[str, bytes, bool]:
+    ) -> tuple[str, Body, bool]:
         # Encoded at once, so the dict copy of the request is not held beside the bytes.
-        body = _encode(request.to_body(stream=stream, include_usage=include_usage))
+        body = encode(request.to_body(stream=stream, include_usage=include_usage))
         return f"{self.base_url}/chat/completions", body, stream
 
-    def _embeddings_args(self, request: EmbeddingRequest) -> tuple[str, bytes, bool]:
-        return f"{self.embeddings_base_url}/embeddings", _encode(request.to_body()), False
+    def _embeddings_args(self, request: EmbeddingRequest) -> tuple[str, Body, bool]:
+        return f"{self.embeddings_base_url}/embeddings", encode(request.to_body()), False
 
     def _build(
         self,
         http: httpx.Client | httpx.AsyncClient,
         url: str,
-        body: bytes,
+        body: Body,
         headers: dict[str, str],
     ) -> httpx.Request:
-        content: bytes | _Pieces = body
-        if isinstance(http, httpx.Client) and len(body) > PIECE:
-            content = _Pieces(body)
-            headers["content-length"] = str(len(body))
+        content: bytes | Body
+        if isinstance(http, httpx.Client) and body.size > PIECE:
+            content = body  # in pieces: see Body
+            headers["content-length"] = str(body.size)
+        else:
+            content = body.joined()
         return http.build_request(
             "POST", url, content=content, headers=headers, timeout=self.timeout
         )
@@ -245,22 +245,6 @@ def _async_pool(timeout: httpx.Timeout) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=AiohttpTransport(limits=_LIMITS), timeout=timeout)
 
 
-class _Pieces:
-    """A large body handed to the sync client piece by piece, as often as it is sent.
-
-    httpcore's sync write copies whatever one ``send`` leaves over, so a body given as
-    one buffer costs time in the square of its size; pieces bound each copy.
-    """
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def __iter__(self) -> Iterator[bytes]:
-        view = memoryview(self._body)
-        for start in range(0, len(view), PIECE):
-            yield view[start : start + PIECE]  # type: ignore[misc]  # h11 takes any buffer
-
-
 async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:
     """Run ``jobs`` together; the first failure cancels the others and is raised as it is."""
     tasks = [asyncio.ensure_future(job) for job in jobs]
@@ -271,10 +255,6 @@ async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
-
-
-def _encode(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _read(response: httpx.Response) -> httpx.Response:
@@ -375,7 +355,7 @@ class AnyfastClient(_BaseClient):
         return _parse(EmbeddingResponse, _read(response))
 
     def _send(
-        self, url: str, body: bytes, stream: bool, attempt: int = 0
+        self, url: str, body: Body, stream: bool, attempt: int = 0
     ) -> tuple[httpx.Response, int]:
         """POST with retries; the response and the attempt that got it."""
         headers = self._headers(stream=stream)  # a missing key fails before a pool is made
@@ -487,7 +467,7 @@ class AsyncAnyfastClient(_BaseClient):
         return [answers[number] for number in range(len(requests))]
 
     async def _send(
-        self, url: str, body: bytes, stream: bool, attempt: int = 0
+        self, url: str, body: Body, stream: bool, attempt: int = 0
     ) -> tuple[httpx.Response, int]:
         """POST with retries; the response and the attempt that got it."""
         headers = self._headers(stream=stream)  # a missing key fails before a pool is made
