@@ -527,14 +527,12 @@ class _ReaderBase:
     def __init__(self, retry_wait: _RetryWait) -> None:
         self._retry_wait = retry_wait
         self.decoder = ChunkDecoder()
-        self._started = False  # a chunk reached the caller
         self._began = False  # a byte of the body arrived
 
-    def _on_chunks(self, data: bytes) -> Iterator[ChatCompletionChunk]:
-        self._began = self._began or bool(data)
-        for chunk in self.decoder.iter_feed(data):
-            self._started = True
-            yield chunk
+    @property
+    def _started(self) -> bool:
+        """Whether a chunk reached the caller."""
+        return self.decoder.handed_out
 
     def _on_failure(self, exc: Exception, attempt: int) -> float:
         """A failure while reading: the wait before starting over, or raise."""
@@ -635,11 +633,8 @@ class _Reader(_ReaderBase):
         chunks = response.iter_bytes()
         try:
             for data in chunks:
-                # What _on_chunks does, without a generator per read on the sync path.
                 self._began = self._began or bool(data)
-                for chunk in self.decoder.iter_feed(data):
-                    self._started = True
-                    yield chunk
+                yield from self.decoder.iter_feed(data)
                 if self.decoder.done:
                     _drain(chunks, response)
                     break
@@ -675,7 +670,8 @@ class _AsyncReader(_ReaderBase):
         chunks = response.aiter_bytes()
         try:
             async for data in chunks:
-                for chunk in self._on_chunks(data):
+                self._began = self._began or bool(data)
+                for chunk in self.decoder.iter_feed(data):
                     yield chunk
                 if self.decoder.done:
                     await _adrain(chunks)

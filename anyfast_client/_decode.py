@@ -34,7 +34,7 @@ class ChunkDecoder:
     it holds none.
     """
 
-    __slots__ = ("_head", "_sse", "accumulator", "content_type", "done")
+    __slots__ = ("_head", "_sse", "accumulator", "content_type", "done", "handed_out")
 
     def __init__(self, content_type: str | None = None) -> None:
         self.accumulator = StreamAccumulator()
@@ -46,6 +46,7 @@ class ChunkDecoder:
         self._sse = SSEDecoder()
         self.accumulator.clear()
         self.done = False
+        self.handed_out = False  # a chunk left :meth:`iter_feed`
         # The start of the body until the first event: a body that holds none
         # (an error document sent in place of the stream) is reported from it.
         self._head: bytearray | None = bytearray()
@@ -83,6 +84,7 @@ class ChunkDecoder:
             if chunk.error is not None:
                 raise event_error(chunk.error)
             self.accumulator.add(chunk)
+            self.handed_out = True
             yield chunk
 
     def iter_close(self) -> Iterator[ChatCompletionChunk]:

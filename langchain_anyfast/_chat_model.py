@@ -70,6 +70,21 @@ __all__ = ["ChatAnyfast"]
 _generation_chunk = Constructor(ChatGenerationChunk).taking("message", "text")
 # What a message's ``text`` is made of (a str subclass in recent langchain-core).
 _Text = type(AIMessageChunk(content="").text)
+# Streamed pieces repeat (tokens): each distinct short piece gets one text object,
+# shared (it is immutable), so a long stream does not keep one per chunk.
+_texts: dict[str, str] = {}
+_SHARED_TEXT_LIMIT = 4096
+
+
+def _text_of(content: str) -> str:
+    text = _texts.get(content)
+    if text is None:
+        text = _Text(content)
+        if len(content) <= 32:
+            if len(_texts) >= _SHARED_TEXT_LIMIT:
+                _texts.clear()
+            _texts[content] = text
+    return text
 
 # Call keywords that steer the call but are not request parameters.
 _NOT_SENT = frozenset({"stream", "stream_usage", "ls_structured_output_format"})
@@ -481,7 +496,7 @@ def _generation(
     # The text is what ChatGenerationChunk's validator would set (a test compares);
     # for the text the converter builds, that is the content itself.
     content = message.content
-    text = _Text(content) if type(content) is str else message.text
+    text = _text_of(content) if type(content) is str else message.text
     return _generation_chunk(message=message, text=text)
 
 

@@ -176,9 +176,18 @@ class ChunkConverter:
         """The message chunk for one wire chunk, or None when it adds nothing to the answer."""
         if self._feeds:
             self.accumulator.add(chunk)
-        if _has_tool_calls(chunk.choices):
+        choices = chunk.choices
+        if len(choices) == 1 and not choices[0].delta.tool_calls:
+            # Nearly every chunk: one choice, text or reasoning only.
+            choice = choices[0]
+            if choice.index != ANSWER_INDEX:
+                return None
+            text = choice.delta.content or ""
+            reasoning = choice.delta.reasoning_content or ""
+        elif _has_tool_calls(choices):
             return self._convert_with_calls(chunk)
-        text, reasoning = answer_pieces(chunk)
+        else:
+            text, reasoning = answer_pieces(chunk)
         if reasoning:
             return _reasoning_chunk(
                 content=text,

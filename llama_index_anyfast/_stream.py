@@ -114,6 +114,15 @@ class ChatStreamConverter:
         """The response for this chunk, or None when the chunk changes nothing."""
         if self._feeds:
             self.accumulator.add(chunk)
+        choices = chunk.choices
+        if chunk.usage is None and len(choices) == 1:
+            # Nearly every chunk: one choice, text or reasoning only.
+            choice = choices[0]
+            delta = choice.delta
+            if choice.finish_reason is None and not delta.tool_calls:
+                if choice.index != ANSWER_INDEX:
+                    return None
+                return self._feed_pieces(chunk, delta.content or "", delta.reasoning_content or "")
         if _only_text(chunk):
             return self._feed_text(chunk)
         before = _Progress(*self._last)
@@ -125,6 +134,26 @@ class ChatStreamConverter:
         text, thinking = answer_pieces(chunk)
         extra = dict(self._extra)
         if thinking:
+            extra["thinking_delta"] = thinking
+        return self._response(chunk, text, extra)
+
+    def _feed_pieces(
+        self, chunk: ChatCompletionChunk, text: str, thinking: str
+    ) -> ChatResponse | None:
+        """:meth:`feed` for a lone answer chunk that adds ``text`` and ``thinking`` (or nothing)."""
+        if not (text or thinking):
+            return None
+        state = self.accumulator.choice(ANSWER_INDEX)
+        if state is None:
+            return None
+        last = self._last
+        extra = dict(self._extra) if self._extra else {}
+        if text:
+            last[0] = state.content.tell()
+            self._text_block = _text_block(text=state.content.getvalue())
+        if thinking:
+            last[1] = state.reasoning.tell()
+            self._thinking_block = None
             extra["thinking_delta"] = thinking
         return self._response(chunk, text, extra)
 
