@@ -86,6 +86,7 @@ def _text_of(content: str) -> str:
             _texts[content] = text
     return text
 
+
 # Call keywords that steer the call but are not request parameters.
 _NOT_SENT = frozenset({"stream", "stream_usage", "ls_structured_output_format"})
 _PROFILES: dict[str, ModelProfile] = {
