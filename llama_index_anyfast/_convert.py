@@ -46,7 +46,7 @@ __all__ = ["message_to_wire", "messages_to_wire"]
 
 Part = TextPart | ImagePart | VideoPart
 _SUPPORTED = "TextBlock, ImageBlock and VideoBlock"
-_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_BASE64_ALPHABET_AND_PAD = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 _SYSTEM_ROLES = (MessageRole.SYSTEM, MessageRole.DEVELOPER)
 _TOOL_ROLES = (MessageRole.TOOL, MessageRole.FUNCTION)
 
@@ -142,8 +142,11 @@ def _as_base64_text(data: object) -> str | None:
     """
     if not isinstance(data, bytes) or not data or len(data) % 4:
         return None
-    body = data.rstrip(b"=")
-    if len(data) - len(body) > 2 or body.translate(None, _BASE64_ALPHABET):
+    # Padding only at the end, at most two; every other byte from the alphabet.
+    padding = data.find(b"=")
+    if padding != -1 and (padding < len(data) - 2 or data[-1:] != b"="):
+        return None
+    if data.translate(None, _BASE64_ALPHABET_AND_PAD):
         return None
     return data.decode("ascii")
 
