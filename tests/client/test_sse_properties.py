@@ -97,6 +97,48 @@ def test_any_bytes_split_anywhere_decode_as_in_one_read(body: bytes, data: st.Da
     assert decode(split(body, cuts_in(body, data.draw))) == decode([body])
 
 
+class _LineByLine(SSEDecoder):
+    """The decoder without its one-pass split of whole events: every read line by line."""
+
+    def feed_raw(self, chunk: bytes) -> list[bytes]:
+        if self._head is not None:
+            chunk = self._skip_bom(chunk)
+        return self._feed_lines(chunk)
+
+
+# LF-only streams, mostly whole "data: " events as gateways send them, with the shapes
+# that must leave the one-pass split: other fields, comments, several data lines, a data
+# line without its space, empty events and extra blank lines.
+LF_BLOCK = st.one_of(
+    # Twice: the usual shape, drawn more often.
+    st.builds(lambda t: b"data: " + t.encode() + b"\n\n", LINE_TEXT),
+    st.builds(lambda t: b"data: " + t.encode() + b"\n\n", LINE_TEXT),
+    st.builds(lambda t: b"data:" + t.encode() + b"\n\n", LINE_TEXT),
+    st.builds(
+        lambda a, b: b"data: " + a.encode() + b"\ndata: " + b.encode() + b"\n\n",
+        LINE_TEXT,
+        LINE_TEXT,
+    ),
+    NOISE.map(lambda n: n + b"\n"),
+    st.just(b"\n"),
+    st.just(b"data: [DONE]\n\n"),
+)
+
+
+@FAST
+@given(st.lists(LF_BLOCK, max_size=12), st.booleans(), st.data())
+def test_whole_event_reads_decode_as_line_by_line(
+    blocks: list[bytes], bom: bool, data: st.DataObject
+) -> None:
+    body = (BOM if bom else b"") + b"".join(blocks)
+    pieces = split(body, cuts_in(body, data.draw))
+    fast, slow = SSEDecoder(), _LineByLine()
+    assert [e for p in pieces for e in fast.feed_raw(p)] == [
+        e for p in pieces for e in slow.feed_raw(p)
+    ]
+    assert fast.flush() == slow.flush()
+
+
 def chunk_event(text: str, finish: str | None = None) -> bytes:
     payload = {
         "id": "c1",
