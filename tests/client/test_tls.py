@@ -1,0 +1,91 @@
+"""HTTPS, through the default clients of both modes (httpx's pool, aiohttp's pool).
+
+A local certificate authority (trustme) signs the server's certificate: unknown to the
+clients until ``SSL_CERT_FILE`` names it, as it would be for a company proxy's CA.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from anyfast_client import APIConnectionError
+
+from .conftest import (
+    DONE,
+    Api,
+    RawServer,
+    chunk,
+    completion_json,
+    hold_open,
+    request,
+    send_json,
+    send_sse,
+)
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_server(ca: trustme.CA) -> Iterator[RawServer]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    server = RawServer(tls=context)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def trusted(ca: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local CA trusted through SSL_CERT_FILE, as a user behind such a CA sets it."""
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+
+
+def test_a_certificate_from_an_unknown_authority_is_refused(
+    mode: str, tls_server: RawServer
+) -> None:
+    tls_server.scripts.append(send_json(completion_json("never")))
+    api = Api(mode, base_url=tls_server.base_url, max_retries=0)
+    with pytest.raises(APIConnectionError) as caught:
+        api.chat(request())
+    assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
+    assert tls_server.requests == []  # nothing was sent over the untrusted connection
+
+
+@pytest.mark.usefixtures("trusted")
+def test_ssl_cert_file_names_the_authority_to_trust(mode: str, tls_server: RawServer) -> None:
+    tls_server.scripts.append(send_json(completion_json("over TLS")))
+    api = Api(mode, base_url=tls_server.base_url, max_retries=0)
+    try:
+        assert api.chat(request()).choices[0].message.content == "over TLS"
+    finally:
+        api.close()
+    assert len(tls_server.requests) == 1
+
+
+@pytest.mark.usefixtures("trusted")
+@pytest.mark.timeout(20)
+def test_a_stream_over_tls_ends_at_done_while_the_server_says_nothing(
+    mode: str, tls_server: RawServer
+) -> None:
+    # The sync client's watchdog shuts the TLS socket's descriptor under the reading thread.
+    events = [chunk({"content": "a"}), chunk({"content": "b"}), chunk({}, "stop"), DONE]
+    tls_server.scripts.append(send_sse(*events, then=hold_open))
+    api = Api(mode, base_url=tls_server.base_url, timeout=30)
+    started = time.monotonic()
+    try:
+        assert api.stream(request()).completion.choices[0].message.content == "ab"
+    finally:
+        api.close()
+    assert time.monotonic() - started < 5  # not the 30 s read timeout
+    assert tls_server.closed_by_client.wait(5)
