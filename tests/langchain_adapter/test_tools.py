@@ -265,11 +265,24 @@ def test_empty_chunks_are_skipped() -> None:
 # --------------------------------------------------------------------------- structured output
 
 
+JOKE = {"setup": "Why did the cat sit on the laptop?", "punchline": "To keep an eye on the mouse."}
+
+
+def _script_joke(server: AnyfastTestServer, method: str, kind: str, chunk_size: int = 8) -> None:
+    """The answer each method asks for: a call of the schema's tool, or the JSON as text."""
+    if method == "function_calling":
+        name = "JokeDict" if kind == "typeddict" else "Joke"
+        call = ScriptedToolCall(name, JOKE)
+        server.enqueue(Reply(tool_calls=[call], chunk_size=chunk_size))
+    else:
+        server.enqueue(Reply(content=json.dumps(JOKE), chunk_size=chunk_size))
+
+
 def _check(result: Any, kind: str) -> None:
     if kind == "pydantic":
-        assert isinstance(result, Joke) and result.setup and result.punchline
+        assert result == Joke(**JOKE)
     else:
-        assert isinstance(result, dict) and set(result) == {"setup", "punchline"}
+        assert result == JOKE
 
 
 _SCHEMAS: dict[str, dict[str, Any] | type] = {
@@ -291,6 +304,7 @@ async def test_structured_output(
     model = make_model(enable_thinking=True)
     structured = model.with_structured_output(_SCHEMAS[kind], method=method)  # type: ignore[arg-type]
     prompt = "Tell me a joke about cats with a 'setup' and a 'punchline'."
+    _script_joke(anyfast_server, method, kind)
     _check(await drive.invoke(structured, prompt), kind)
     body = anyfast_server.last_request.json
     assert body["enable_thinking"] is False
@@ -323,8 +337,9 @@ async def test_json_mode_adds_the_word_json(
 
 async def test_include_raw(make_model: MakeModel, anyfast_server: AnyfastTestServer) -> None:
     structured = make_model().with_structured_output(Joke, include_raw=True)
+    _script_joke(anyfast_server, "function_calling", "pydantic")
     result = await structured.ainvoke("a 'setup' and 'punchline'")
-    assert isinstance(result["parsed"], Joke) and result["parsing_error"] is None
+    assert result["parsed"] == Joke(**JOKE) and result["parsing_error"] is None
     assert result["raw"].tool_calls[0]["name"] == "Joke"
     anyfast_server.enqueue(Reply(tool_calls=[ScriptedToolCall("Joke", json.dumps({"setup": 1}))]))
     broken = await structured.ainvoke("a joke")
@@ -348,6 +363,7 @@ async def test_structured_output_streams(
         method=method,  # type: ignore[arg-type]
         include_raw=include_raw,
     )
+    _script_joke(anyfast_server, method, kind, chunk_size=5)
     chunks = await drive.stream(structured, "Tell me a joke with a 'setup' and a 'punchline'.")
     if include_raw:
         merged: dict[str, Any] = {}
