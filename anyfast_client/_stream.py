@@ -135,6 +135,16 @@ class StreamAccumulator:
         """The live state of one choice (read it, do not change it), or None."""
         return self._choices.get(index)
 
+    def answer_index(self) -> int:
+        """The choice that answers: 0, or the lowest index while no choice 0 has come.
+
+        The same rule as for a whole completion; a stream's adapters follow choice 0 as it
+        arrives and fall back to this at the end.
+        """
+        if 0 in self._choices or not self._choices:
+            return 0
+        return min(self._choices)
+
     def add(self, chunk: ChatCompletionChunk) -> None:
         if not (self.id and self.model and self.created):
             self.id = self.id or chunk.id

@@ -169,7 +169,7 @@ class ChunkConverter:
 
     @property
     def finish_reason(self) -> str | None:
-        state = self.accumulator.choice(ANSWER_INDEX)
+        state = self.accumulator.choice(self.accumulator.answer_index())
         return state.finish_reason if state is not None else None
 
     def convert(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
@@ -213,7 +213,11 @@ class ChunkConverter:
         )
 
     def final(self) -> AIMessageChunk:
-        """The last chunk: finish reason, model, id and (if asked for) usage, once."""
+        """The last chunk: finish reason, model, id and (if asked for) usage, once.
+
+        A stream with no choice 0 streamed nothing: its answer, the choice with the lowest
+        index (as in a whole completion), comes whole in this chunk.
+        """
         acc = self.accumulator
         metadata: dict[str, Any] = {
             "model_name": acc.model,
@@ -222,13 +226,32 @@ class ChunkConverter:
             "created": acc.created,
             "finish_reason": self.finish_reason,
         }
+        fields = self._fallback_fields()
         usage = acc.usage if self.stream_usage else None
-        if usage is None:
-            return AIMessageChunk(content="", response_metadata=metadata)
-        metadata.update(_usage_metadata(usage))
-        return AIMessageChunk(
-            content="", response_metadata=metadata, usage_metadata=usage_to_metadata(usage)
-        )
+        if usage is not None:
+            metadata.update(_usage_metadata(usage))
+            fields["usage_metadata"] = usage_to_metadata(usage)
+        return AIMessageChunk(response_metadata=metadata, **fields)
+
+    def _fallback_fields(self) -> dict[str, Any]:
+        index = self.accumulator.answer_index()
+        state = self.accumulator.choice(index)
+        if index == ANSWER_INDEX or state is None:
+            return {"content": ""}
+        fields: dict[str, Any] = {"content": state.content.getvalue()}
+        if state.reasoning.tell():
+            fields["additional_kwargs"] = {"reasoning_content": state.reasoning.getvalue()}
+        if state.tool_calls:
+            fields["tool_call_chunks"] = [
+                ToolCallChunk(
+                    id=call.id or None,
+                    name=call.function.name or None,
+                    args=call.function.arguments,
+                    index=position,
+                )
+                for position, call in enumerate(state.tool_calls)
+            ]
+        return fields
 
     def _call_chunks(self) -> list[ToolCallChunk]:
         """What each call gained since the last chunk, as LangChain tool-call chunks."""

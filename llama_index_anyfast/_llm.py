@@ -234,6 +234,8 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
                 for chunk in stream:
                     if (response := converter.feed(chunk)) is not None:
                         yield response
+            if (response := converter.close()) is not None:
+                yield response
 
         return gen()
 
@@ -251,6 +253,8 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
                 async for chunk in stream:
                     if (response := converter.feed(chunk)) is not None:
                         yield response
+            if (response := converter.close()) is not None:
+                yield response
 
         return gen()
 

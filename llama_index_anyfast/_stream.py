@@ -72,6 +72,7 @@ class ChatStreamConverter:
         "_call_dicts",
         "_extra",
         "_feeds",
+        "_index",
         "_last",
         "_text_block",
         "_thinking_block",
@@ -89,6 +90,8 @@ class ChatStreamConverter:
         # The answer's sizes after the last chunk: text and reasoning lengths, then
         # the rest of the progress (calls, finish reason, usage).
         self._last: list[Any] = [0, 0, (), None, None]
+        # The answering choice: 0 while streaming; see close().
+        self._index = ANSWER_INDEX
         self._text_block = _text_block(text="")
         self._thinking_block: ThinkingBlock | None = None
         self._tool_blocks: list[ToolCallBlock] = []
@@ -97,17 +100,17 @@ class ChatStreamConverter:
 
     @property
     def text(self) -> str:
-        state = self.accumulator.choice(ANSWER_INDEX)
+        state = self.accumulator.choice(self._index)
         return state.content.getvalue() if state is not None else ""
 
     @property
     def reasoning(self) -> str:
-        state = self.accumulator.choice(ANSWER_INDEX)
+        state = self.accumulator.choice(self._index)
         return state.reasoning.getvalue() if state is not None else ""
 
     @property
     def finish_reason(self) -> str | None:
-        state = self.accumulator.choice(ANSWER_INDEX)
+        state = self.accumulator.choice(self._index)
         return state.finish_reason if state is not None else None
 
     def feed(self, chunk: ChatCompletionChunk) -> ChatResponse | None:
@@ -136,6 +139,27 @@ class ChatStreamConverter:
         if thinking:
             extra["thinking_delta"] = thinking
         return self._response(chunk, text, extra)
+
+    def close(self) -> ChatResponse | None:
+        """After the last chunk: for a stream that had no choice 0, its answer whole.
+
+        That is the choice with the lowest index, as in a whole completion; None when
+        choice 0 came (its responses were handed out as it streamed).
+        """
+        index = self.accumulator.answer_index()
+        if index == self._index:
+            return None
+        self._index = index
+        before = _Progress(*self._last)
+        after = self._progress()
+        self._last[:] = after
+        if after == before:
+            return None
+        self._update_blocks(before, after)
+        extra = dict(self._extra)
+        if after.reasoning:
+            extra["thinking_delta"] = self.reasoning
+        return self._response(None, self.text, extra)
 
     def _feed_pieces(
         self, chunk: ChatCompletionChunk, text: str, thinking: str
@@ -180,7 +204,7 @@ class ChatStreamConverter:
         return self._response(chunk, text, extra)
 
     def _progress(self) -> _Progress:
-        state = self.accumulator.choice(ANSWER_INDEX)
+        state = self.accumulator.choice(self._index)
         usage = self.accumulator.usage
         if state is None:
             return _Progress(0, 0, (), None, usage)
@@ -210,7 +234,7 @@ class ChatStreamConverter:
             )
 
     def _calls(self) -> list[ToolCall]:
-        state = self.accumulator.choice(ANSWER_INDEX)
+        state = self.accumulator.choice(self._index)
         return state.tool_calls if state is not None else []
 
     def _rebuild_calls(self, *, final: bool) -> None:
@@ -241,7 +265,7 @@ class ChatStreamConverter:
         return [self._thinking_block, self._text_block, *self._tool_blocks]
 
     def _response(
-        self, chunk: ChatCompletionChunk, delta: str, extra: dict[str, Any]
+        self, chunk: ChatCompletionChunk | None, delta: str, extra: dict[str, Any]
     ) -> ChatResponse:
         extra_message = {"tool_calls": self._call_dicts} if self._call_dicts else {}
         message = _chat_message(

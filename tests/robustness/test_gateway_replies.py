@@ -232,6 +232,32 @@ ROWS = [
         ),
         _OK,
     ),
+    Row(
+        "streamed choices numbered from 1",
+        True,
+        sse(
+            chunk({"role": "assistant", "content": ""}, index=1),
+            chunk({"content": "Hi "}, index=1),
+            chunk({"content": "there"}, index=1),
+            chunk(finish="stop", index=1),
+            {"id": "c1", "choices": [], "usage": USAGE},
+        ),
+        _OK,
+    ),
+    Row(
+        "streamed reasoning and tool calls at choice 1 only",
+        True,
+        sse(
+            chunk({"reasoning_content": "Weather, then time."}, index=1),
+            chunk({"tool_calls": [_call("call_1", "get_weather", '{"city": ', index=0)]}, index=1),
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": '"Paris"}'}}]}, index=1),
+            chunk({"tool_calls": [_call("call_2", "get_time", '{"tz": "UTC"}', index=1)]}, index=1),
+            chunk(finish="tool_calls", index=1),
+        ),
+        Answer(
+            reasoning="Weather, then time.", calls=(_WEATHER, _TIME), finish_reason="tool_calls"
+        ),
+    ),
     # 11. lenient in: odd types that still hold a good answer
     Row(
         "delta null, created float, id and model null",
