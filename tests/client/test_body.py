@@ -10,7 +10,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from anyfast_client import AnyfastClient, ChatRequest, UserMessage
 from anyfast_client._body import PIECE, Body, encode
+
+from .conftest import KEY, RawServer, completion_json, send_json
 
 IMAGE = "data:image/png;base64," + base64.b64encode(bytes(range(256)) * 1024).decode()
 
@@ -103,3 +106,25 @@ _large = st.sampled_from([IMAGE, "z" * 65_536, "q" * 65_535, "w" * 70_000 + "\\"
 def test_any_body_encodes_to_the_bytes_json_dumps_gives(parts: list[Any], extra: Any) -> None:
     body = {"model": "m", "messages": [{"role": "user", "content": parts}, "odd"], "x": extra}
     assert encode(body).joined() == _dumps(body)
+
+
+def test_a_large_body_is_sent_again_whole_when_the_call_is_retried(
+    raw_server: RawServer, sleeps: list[float]
+) -> None:
+    # Sent in pieces with its Content-Length by the sync client; the retry sends it again.
+    raw_server.scripts += [
+        send_json({"error": {"message": "busy"}}, 503),
+        send_json(completion_json()),
+    ]
+    client = AnyfastClient(api_key=KEY, base_url=raw_server.base_url)
+    parts = [{"type": "image_url", "image_url": {"url": IMAGE}}] * 4  # 1.4 MB: past one PIECE
+    chat = ChatRequest(messages=[UserMessage(content=parts)])
+    try:
+        assert client.chat(chat).choices[0].message.content == "hello"
+    finally:
+        client.close()
+    first, second = raw_server.requests
+    sent = _dumps(chat.to_body(stream=False))
+    assert first.endswith(b"\r\n\r\n" + sent) and second.endswith(b"\r\n\r\n" + sent)
+    assert f"content-length: {len(sent)}".encode() in first.lower()
+    assert len(sleeps) == 1
