@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import multiprocessing
 import statistics
 import subprocess
@@ -116,6 +118,65 @@ def _llama_index_implementations(
     return impls
 
 
+def _async_streamers(base_url: str) -> dict[str, Callable[[], Any]]:
+    """name -> a coroutine function reading one whole stream (astream / astream_chat)."""
+    streamers: dict[str, Callable[[], Any]] = {}
+    with contextlib.suppress(ImportError):
+        from langchain_openai import ChatOpenAI
+
+        from langchain_anyfast import ChatAnyfast
+
+        for name, chat in (
+            ("ChatAnyfast", ChatAnyfast(model=MODEL, api_key=API_KEY, base_url=base_url)),
+            ("ChatOpenAI", ChatOpenAI(model=MODEL, api_key=API_KEY, base_url=base_url)),  # type: ignore[arg-type]
+        ):
+            streamers[name] = functools.partial(_read_astream, chat)
+    with contextlib.suppress(ImportError):
+        from llama_index.core.llms import ChatMessage
+        from llama_index.llms.openai_like import OpenAILike
+
+        from llama_index_anyfast import Anyfast
+
+        for name, llm in (
+            ("Anyfast (LlamaIndex)", Anyfast(model=MODEL, api_key=API_KEY, api_base=base_url)),
+            (
+                "OpenAILike",
+                OpenAILike(model=MODEL, api_key=API_KEY, api_base=base_url, is_chat_model=True),
+            ),
+        ):
+            message = [ChatMessage(role="user", content="Hello")]
+            streamers[name] = functools.partial(_read_astream_chat, llm, message)
+    return streamers
+
+
+async def _read_astream(chat: Any) -> None:
+    async for _ in chat.astream([("user", "Hello")]):
+        pass
+
+
+async def _read_astream_chat(llm: Any, message: Any) -> None:
+    async for _ in await llm.astream_chat(message):
+        pass
+
+
+def _async_chunks(base_url: str, rounds: int, chunks: int) -> dict[str, float]:
+    """Median client CPU µs per chunk of each async stream, in turns on one event loop."""
+    streamers = _async_streamers(base_url)
+
+    async def main() -> dict[str, float]:
+        samples: dict[str, list[float]] = {name: [] for name in streamers}
+        for read in streamers.values():
+            await read()  # warm up: this loop's pool, lazy clients
+        for _ in range(rounds):
+            for name, read in streamers.items():
+                start = time.process_time()
+                await read()
+                samples[name].append((time.process_time() - start) / chunks * 1e6)
+        return {name: statistics.median(values) for name, values in samples.items()}
+
+    return asyncio.run(main())
+
+
 def _cpu_per(run: Callable[[], Any], repeat: int) -> list[float]:
     samples = []
     for _ in range(repeat):
@@ -201,6 +262,7 @@ def _report(batched_url: str, per_event_url: str, args: argparse.Namespace) -> N
         ]
         print(f"{name:22} {per_call[name]:11.3f}  {cells[0]:>31}  {cells[1]:>33}")
     _ratios(per_call, chunks, list(ways))
+    _report_async(batched_url, per_event_url, args)
     for module in (
         "anyfast_client",
         "langchain_anyfast",
@@ -215,6 +277,14 @@ def _report(batched_url: str, per_event_url: str, args: argparse.Namespace) -> N
     elapsed = _concurrency(batched_url, 250)
     if elapsed is not None:
         print(f"250 concurrent ainvoke on one ChatAnyfast: {elapsed:.2f} s wall")
+
+
+def _report_async(batched_url: str, per_event_url: str, args: argparse.Namespace) -> None:
+    batched = _async_chunks(batched_url, args.streams, args.chunks)
+    per_event = _async_chunks(per_event_url, args.streams, args.chunks)
+    print(f"{'async stream':22} {'µs/chunk median, batched':>26}  {'per event':>10}")
+    for name in batched:
+        print(f"{name:22} {batched[name]:26.2f}  {per_event[name]:10.2f}")
 
 
 def _ratios(
