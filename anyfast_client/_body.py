@@ -49,7 +49,7 @@ class Body:
 
 
 def encode(body: dict[str, Any]) -> Body:
-    """``body`` as compact JSON in UTF-8, its large plain content strings left unscanned."""
+    """``body`` as compact JSON in UTF-8, its large plain content strings put in as bytes."""
     taken: list[bytes] = []
     marker = f"\0{secrets.token_hex(16)}\0"
     skeleton = _take_media(body, marker, taken)
