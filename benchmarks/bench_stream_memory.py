@@ -2,6 +2,8 @@
 
 Each implementation runs in its own process against a local server in another, with
 tracemalloc on (which slows everything alike), so the peak is that implementation's own.
+The server writes the events together in 64 KiB writes: what is measured is the client's
+handling of a long answer, not one HTTP read per event (``bench_chat.py`` measures both).
 
     python benchmarks/bench_stream_memory.py                # 2 MB in 16-character pieces
     python benchmarks/bench_stream_memory.py --mb 20 --piece 64 --only core langchain
@@ -33,7 +35,9 @@ def _serve(port_queue: Any, size: int, piece: int) -> None:
     from anyfast_client.testing import AnyfastTestServer, Reply
 
     with AnyfastTestServer(api_key=API_KEY) as server:
-        server.responder = lambda request: Reply(content="x" * size, chunk_size=piece)
+        server.responder = lambda request: Reply(
+            content="x" * size, chunk_size=piece, coalesce=True
+        )
         port_queue.put(server.base_url)
         while True:
             time.sleep(3600)
