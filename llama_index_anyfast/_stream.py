@@ -128,12 +128,8 @@ class ChatStreamConverter:
                 return self._feed_pieces(chunk, delta.content or "", delta.reasoning_content or "")
         if _only_text(chunk):
             return self._feed_text(chunk)
-        before = _Progress(*self._last)
-        after = self._progress()
-        self._last[:] = after
-        if after == before:
+        if not self._advance():
             return None
-        self._update_blocks(before, after)
         text, thinking = answer_pieces(chunk)
         extra = dict(self._extra)
         if thinking:
@@ -150,16 +146,22 @@ class ChatStreamConverter:
         if index == self._index:
             return None
         self._index = index
+        if not self._advance():
+            return None
+        extra = dict(self._extra)
+        if self._last[1]:
+            extra["thinking_delta"] = self.reasoning
+        return self._response(None, self.text, extra)
+
+    def _advance(self) -> bool:
+        """Take in what the answer gained since the last response; whether it gained anything."""
         before = _Progress(*self._last)
         after = self._progress()
         self._last[:] = after
         if after == before:
-            return None
+            return False
         self._update_blocks(before, after)
-        extra = dict(self._extra)
-        if after.reasoning:
-            extra["thinking_delta"] = self.reasoning
-        return self._response(None, self.text, extra)
+        return True
 
     def _feed_pieces(
         self, chunk: ChatCompletionChunk, text: str, thinking: str
