@@ -99,6 +99,20 @@ SAMPLING = {
     "stop": "END",
 }
 
+# The same past turn with its reasoning, in each framework's words.
+_REASONED_HISTORY = (
+    [
+        HumanMessage("2+2?"),
+        AIMessage("4", additional_kwargs={"reasoning_content": "Add."}),
+        HumanMessage("And 3+3?"),
+    ],
+    [
+        ChatMessage(role=USER, content="2+2?"),
+        li(ASSISTANT, ThinkingBlock(content="Add."), TextBlock(text="4")),
+        ChatMessage(role=USER, content="And 3+3?"),
+    ],
+)
+
 ROWS = [
     Row(
         "system and user text",
@@ -254,16 +268,7 @@ ROWS = [
     ),
     Row(
         "reasoning in history, not sent back",
-        [
-            HumanMessage("2+2?"),
-            AIMessage("4", additional_kwargs={"reasoning_content": "Add."}),
-            HumanMessage("And 3+3?"),
-        ],
-        [
-            ChatMessage(role=USER, content="2+2?"),
-            li(ASSISTANT, ThinkingBlock(content="Add."), TextBlock(text="4")),
-            ChatMessage(role=USER, content="And 3+3?"),
-        ],
+        *_REASONED_HISTORY,
         [
             {"role": "user", "content": "2+2?"},
             {"role": "assistant", "content": "4"},
@@ -273,16 +278,7 @@ ROWS = [
     ),
     Row(
         "reasoning in history, sent back with preserve_thinking",
-        [
-            HumanMessage("2+2?"),
-            AIMessage("4", additional_kwargs={"reasoning_content": "Add."}),
-            HumanMessage("And 3+3?"),
-        ],
-        [
-            ChatMessage(role=USER, content="2+2?"),
-            li(ASSISTANT, ThinkingBlock(content="Add."), TextBlock(text="4")),
-            ChatMessage(role=USER, content="And 3+3?"),
-        ],
+        *_REASONED_HISTORY,
         [
             {"role": "user", "content": "2+2?"},
             {"role": "assistant", "content": "4", "reasoning_content": "Add."},

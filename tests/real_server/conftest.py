@@ -8,9 +8,10 @@ starts; it hands their URLs and key over in ``ANYFAST_REAL_SERVER_*``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -73,6 +74,22 @@ def real_server(request: pytest.FixtureRequest) -> RealServer:
         raise pytest.UsageError(
             f"recording tests/real_server needs {missing}: run scripts/record_real_server.py"
         ) from None
+
+
+_Model = TypeVar("_Model")
+
+
+@pytest.fixture
+def on_real_server(real_server: RealServer, closing: Callable[..., Any]) -> Callable[..., Any]:
+    """``on_real_server(cls, **settings)``: a chat model of any framework, pointed at the
+    chat instance (every class takes ``base_url``), no retries, closed after the test."""
+
+    def make(cls: type[_Model], **settings: Any) -> _Model:
+        defaults = {"base_url": real_server.base_url, "api_key": real_server.api_key}
+        model: _Model = closing(cls, **{**defaults, "max_retries": 0, **settings})
+        return model
+
+    return make
 
 
 # Prompts and sampling the 135M model answers sensibly with; thinking needs some randomness

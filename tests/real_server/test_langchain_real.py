@@ -5,6 +5,7 @@ The assertions are what a LangChain user checks on a real answer, never the mode
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -39,17 +40,8 @@ MakeModel = Callable[..., ChatAnyfast]
 
 
 @pytest.fixture
-def make_model(real_server: RealServer, closing: Callable[..., Any]) -> MakeModel:
-    def make(**settings: Any) -> ChatAnyfast:
-        defaults = {
-            "base_url": real_server.base_url,
-            "api_key": real_server.api_key,
-            "max_retries": 0,
-        }
-        model: ChatAnyfast = closing(ChatAnyfast, **{**defaults, **settings})
-        return model
-
-    return make
+def make_model(on_real_server: Callable[..., Any]) -> MakeModel:
+    return functools.partial(on_real_server, ChatAnyfast)
 
 
 def thinking(on: bool) -> dict[str, Any]:

@@ -5,6 +5,7 @@ The assertions are what a LlamaIndex user checks on a real answer, never the mod
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -44,17 +45,8 @@ MakeLLM = Callable[..., Anyfast]
 
 
 @pytest.fixture
-def make_llm(real_server: RealServer, closing: Callable[..., Any]) -> MakeLLM:
-    def make(**settings: Any) -> Anyfast:
-        defaults = {
-            "api_base": real_server.base_url,
-            "api_key": real_server.api_key,
-            "max_retries": 0,
-        }
-        model: Anyfast = closing(Anyfast, **{**defaults, **settings})
-        return model
-
-    return make
+def make_llm(on_real_server: Callable[..., Any]) -> MakeLLM:
+    return functools.partial(on_real_server, Anyfast)
 
 
 def thinking(on: bool) -> dict[str, Any]:
