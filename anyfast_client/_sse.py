@@ -165,14 +165,11 @@ class SSEDecoder:
 
 def _whole_events(text: bytes) -> list[bytes] | None:
     """The data of events separated by blank lines, each one ``data: `` line; else None."""
-    if b"\n\n" not in text:  # one event: a gateway's usual read
-        return [text[6:]] if text[:6] == b"data: " and b"\n" not in text else None
-    events = text.split(b"\n\n")
-    for index, event in enumerate(events):
-        if event[:6] != b"data: " or b"\n" in event:
-            return None
-        events[index] = event[6:]
-    return events
+    if text[:6] != b"data: ":
+        return None
+    events = text[6:].split(b"\n\ndata: ")
+    # Every line ending is in a separator: no event has a second line or another field.
+    return events if text.count(b"\n") == 2 * len(events) - 2 else None
 
 
 def _join(data: list[bytes]) -> bytes:
