@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-__all__ = ["Constructor"]
+__all__ = ["SLOT_SETTERS", "Constructor"]
 
 _Model = TypeVar("_Model", bound=BaseModel)
 _IMMUTABLE = (type(None), str, int, float, bool, bytes, tuple, frozenset, enum.Enum)
@@ -61,7 +61,7 @@ class Constructor(Generic[_Model]):
         model = self._model
         if fields is None or not _plain_names(names, fields):
             return lambda **values: model.model_construct(**values)
-        namespace: dict[str, Any] = {"_new": model.__new__, "_model": model, "_set": _set}
+        namespace: dict[str, Any] = {"_new": model.__new__, "_model": model, **SLOT_SETTERS}
         entries = []
         # Declaration order, the order model_construct sets the fields in.
         for position, (name, field) in enumerate(fields.items()):
@@ -80,10 +80,10 @@ class Constructor(Generic[_Model]):
         source = (f"def build(*, {', '.join(names)}):\n" if names else "def build():\n") + (
             # Local names start with "_": no field name does, so none is shadowed.
             "    _instance = _new(_model)\n"
-            f"    _set(_instance, '__dict__', {{{', '.join(entries)}}})\n"
-            f"    _set(_instance, '__pydantic_fields_set__', {given})\n"
-            f"    _set(_instance, '__pydantic_extra__', {'{}' if self._extra else 'None'})\n"
-            "    _set(_instance, '__pydantic_private__', None)\n"
+            f"    _dict(_instance, {{{', '.join(entries)}}})\n"
+            f"    _fields_set(_instance, {given})\n"
+            f"    _extra(_instance, {'{}' if self._extra else 'None'})\n"
+            "    _private(_instance, None)\n"
             "    return _instance\n"
         )
         # The source holds only field names checked to be plain identifiers (the values
@@ -93,7 +93,14 @@ class Constructor(Generic[_Model]):
         return builder
 
 
-_set = object.__setattr__
+# Setters of the slots every pydantic model has, by the names generated code calls
+# them: their descriptors, which ``object.__setattr__`` would first look up.
+SLOT_SETTERS: dict[str, Callable[[Any, Any], None]] = {
+    "_dict": BaseModel.__dict__["__dict__"].__set__,
+    "_fields_set": BaseModel.__dict__["__pydantic_fields_set__"].__set__,
+    "_extra": BaseModel.__dict__["__pydantic_extra__"].__set__,
+    "_private": BaseModel.__dict__["__pydantic_private__"].__set__,
+}
 
 
 def _plain_names(names: tuple[str, ...], fields: dict[str, FieldInfo]) -> bool:
