@@ -21,6 +21,7 @@ from ._conversation import (
     user_content,
     video_part,
 )
+from ._envelope import TextPiece
 from ._lazy import ClientOwner, LazyClients
 from ._request import (
     Layer,
@@ -55,6 +56,7 @@ __all__ = [
     "Layer",
     "LazyClients",
     "StreamAccumulator",
+    "TextPiece",
     "answer_pieces",
     "assistant_message",
     "build_chat_request",

@@ -29,7 +29,7 @@ from collections.abc import (
     Sequence,
 )
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 import httpx
 from pydantic import SecretStr, ValidationError
@@ -38,6 +38,7 @@ from . import _config
 from ._batching import DEFAULT_EMBED_CONCURRENCY
 from ._body import PIECE, Body, encode
 from ._decode import ChunkDecoder
+from ._envelope import TextPiece
 from ._errors import (
     AnyfastError,
     StreamInterruptedError,
@@ -614,7 +615,7 @@ class _Reader(_ReaderBase):
         super().__init__(retry_wait)
         self._open = open_response
 
-    def iterate(self) -> Generator[ChatCompletionChunk, None, None]:
+    def iterate(self) -> Generator[ChatCompletionChunk | TextPiece, None, None]:
         attempt = 0
         while True:
             response, attempt = self._open(attempt)
@@ -628,7 +629,7 @@ class _Reader(_ReaderBase):
             _sleep(delay)
             attempt += 1
 
-    def _read(self, response: httpx.Response) -> Iterator[ChatCompletionChunk]:
+    def _read(self, response: httpx.Response) -> Iterator[ChatCompletionChunk | TextPiece]:
         self.decoder.content_type = response.headers.get("content-type")
         chunks = response.iter_bytes()
         try:
@@ -650,7 +651,7 @@ class _AsyncReader(_ReaderBase):
         super().__init__(retry_wait)
         self._open = open_response
 
-    async def iterate(self) -> AsyncGenerator[ChatCompletionChunk, None]:
+    async def iterate(self) -> AsyncGenerator[ChatCompletionChunk | TextPiece, None]:
         attempt = 0
         while True:
             response, attempt = await self._open(attempt)
@@ -665,7 +666,9 @@ class _AsyncReader(_ReaderBase):
             await _asleep(delay)
             attempt += 1
 
-    async def _read(self, response: httpx.Response) -> AsyncIterator[ChatCompletionChunk]:
+    async def _read(
+        self, response: httpx.Response
+    ) -> AsyncIterator[ChatCompletionChunk | TextPiece]:
         self.decoder.content_type = response.headers.get("content-type")
         chunks = response.aiter_bytes()
         try:
@@ -712,10 +715,17 @@ class Stream(_StreamBase):
         self._iterator = reader.iterate()
 
     def __iter__(self) -> Iterator[ChatCompletionChunk]:
-        return self._iterator
+        return cast(Iterator[ChatCompletionChunk], self._iterator)  # chunks unless pieces()
 
     def __next__(self) -> ChatCompletionChunk:
-        return next(self._iterator)
+        return cast(ChatCompletionChunk, next(self._iterator))
+
+    def pieces(self) -> Iterator[ChatCompletionChunk | TextPiece]:
+        """The stream, with each chunk that only adds text to a choice handed over as its
+        ``(index, content, reasoning_content)`` instead of a chunk: for a reader that
+        needs only the text (the adapters). Ask before reading."""
+        self._reader.decoder.pieces = True
+        return self._iterator
 
     def __enter__(self) -> Self:
         return self
@@ -735,10 +745,15 @@ class AsyncStream(_StreamBase):
         self._iterator = reader.iterate()
 
     def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
-        return self._iterator
+        return cast(AsyncIterator[ChatCompletionChunk], self._iterator)  # unless pieces()
 
     async def __anext__(self) -> ChatCompletionChunk:
-        return await anext(self._iterator)
+        return cast(ChatCompletionChunk, await anext(self._iterator))
+
+    def pieces(self) -> AsyncIterator[ChatCompletionChunk | TextPiece]:
+        """The async twin of :meth:`Stream.pieces`."""
+        self._reader.decoder.pieces = True
+        return self._iterator
 
     async def __aenter__(self) -> Self:
         return self

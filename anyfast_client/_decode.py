@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from typing import cast
 
 from pydantic import ValidationError
 
+from ._envelope import Envelope, TextPiece
 from ._errors import AnyfastError, StreamInterruptedError, event_error
 from ._models import ChatCompletionChunk
 from ._sse import SSEDecoder
@@ -24,6 +26,9 @@ _BOM = b"\xef\xbb\xbf"
 # How much of a body without events is kept to report it: the error documents
 # gateways send are small, and the error message quotes at most 2000 characters.
 _HEAD_LIMIT = 64 * 1024
+# Envelopes learnt in a row that no event fitted: after these, a stream whose events
+# all differ (a per-event id or nonce) is parsed in full without trying again.
+_UNFIT_LIMIT = 3
 
 
 class ChunkDecoder:
@@ -34,11 +39,24 @@ class ChunkDecoder:
     it holds none.
     """
 
-    __slots__ = ("_head", "_sse", "accumulator", "content_type", "done", "handed_out")
+    __slots__ = (
+        "_envelope",
+        "_fitted",
+        "_head",
+        "_sse",
+        "_unfit",
+        "accumulator",
+        "content_type",
+        "done",
+        "handed_out",
+        "pieces",
+    )
 
     def __init__(self, content_type: str | None = None) -> None:
         self.accumulator = StreamAccumulator()
         self.content_type = content_type
+        # Hand a chunk that carries only text over as a :data:`TextPiece`, not a chunk.
+        self.pieces = False
         self.restart()
 
     def restart(self) -> None:
@@ -50,42 +68,77 @@ class ChunkDecoder:
         # The start of the body until the first event: a body that holds none
         # (an error document sent in place of the stream) is reported from it.
         self._head: bytearray | None = bytearray()
+        # The bytes the text events share (see ``_envelope``), once learnt.
+        self._envelope: Envelope | None = None
+        self._fitted = False  # an event fitted the envelope
+        self._unfit = 0  # envelopes in a row that none fitted
 
-    def feed(self, data: bytes) -> list[ChatCompletionChunk]:
+    def feed(self, data: bytes) -> list[ChatCompletionChunk | TextPiece]:
         return list(self.iter_feed(data))
 
     def close(self) -> list[ChatCompletionChunk]:
         """End of body: the last chunks, or :class:`StreamInterruptedError` if it was cut."""
         return list(self.iter_close())
 
-    def iter_feed(self, data: bytes) -> Iterator[ChatCompletionChunk]:
+    def iter_feed(self, data: bytes) -> Iterator[ChatCompletionChunk | TextPiece]:
         """Like :meth:`feed`, one chunk at a time: an error event raises only after
-        the chunks before it in the same read were handed out."""
+        the chunks before it in the same read were handed out. Chunks only, unless
+        :attr:`pieces` is set."""
         head = self._head
         if head is not None and len(head) < _HEAD_LIMIT:
             head += data[: _HEAD_LIMIT - len(head)]
-        for event in self._sse.feed_raw(data):
+        events = self._sse.feed_raw(data)
+        if events:
             self._head = None
+        for event in events:
             if self.done:
                 return
-            try:
-                # Nearly every event: one JSON object in valid UTF-8, read as it is.
-                chunk = _validate_json(event)
-            except ValidationError:
-                # Lenient: "[DONE] " is [DONE], an empty event is nothing, and text
-                # that is not UTF-8 reads as U+FFFD (WHATWG) before it is parsed.
-                text = event.decode("utf-8", "replace").strip()
-                if not text:
-                    continue
-                if text == _DONE:
-                    self.done = True
+            envelope = self._envelope
+            if envelope is not None and (piece := envelope.read(event)) is not None:
+                # The same chunk as the envelope's with another text: no parsing.
+                self._fitted = self.handed_out = True
+                self.accumulator.add_piece(piece, envelope.role)
+                yield piece if self.pieces else envelope.chunk_of(piece)
+                continue
+            chunk = self._parsed(event)
+            if chunk is None:
+                if self.done:
                     return
-                chunk = _parse(text)
+                continue
             if chunk.error is not None:
                 raise event_error(chunk.error)
+            self._learn(event, chunk)
             self.accumulator.add(chunk)
             self.handed_out = True
             yield chunk
+
+    def _parsed(self, event: bytes) -> ChatCompletionChunk | None:
+        """The chunk an event holds; None for an empty event or [DONE] (then ``done``)."""
+        try:
+            # Nearly every event: one JSON object in valid UTF-8, read as it is.
+            return cast(ChatCompletionChunk, _validate_json(event))
+        except ValidationError:
+            # Lenient: "[DONE] " is [DONE], an empty event is nothing, and text
+            # that is not UTF-8 reads as U+FFFD (WHATWG) before it is parsed.
+            text = event.decode("utf-8", "replace").strip()
+            if not text:
+                return None
+            if text == _DONE:
+                self.done = True
+                return None
+            return _parse(text)
+
+    def _learn(self, event: bytes, chunk: ChatCompletionChunk) -> None:
+        """Take the envelope of a parsed event, unless envelopes keep fitting no event."""
+        if self._unfit >= _UNFIT_LIMIT:
+            return
+        envelope = Envelope.learn(event, chunk)
+        if envelope is None:
+            return
+        if self._envelope is not None:
+            self._unfit = 0 if self._fitted else self._unfit + 1
+        self._envelope = envelope
+        self._fitted = False
 
     def iter_close(self) -> Iterator[ChatCompletionChunk]:
         # Nothing is dispatched at the end: an event without its blank line is

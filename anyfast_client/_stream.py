@@ -8,6 +8,7 @@ or carry no id at all. Bytes become chunks in :mod:`._decode`.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from ._models import (
     ChatCompletion,
@@ -167,6 +168,17 @@ class StreamAccumulator:
                     state.reasoning.write(delta.reasoning_content)
             if choice.finish_reason is not None:
                 state.finish_reason = choice.finish_reason
+
+    def add_piece(self, piece: tuple[Any, ...], role: str | None) -> None:
+        """What :meth:`add` does with a chunk of one choice seen before that carries only
+        text, ``(index, content, reasoning_content, ...)``, and maybe a role."""
+        state = self._choices[piece[0]]
+        if role:
+            state.role = role
+        if piece[1]:
+            state.content.write(piece[1])
+        if piece[2]:
+            state.reasoning.write(piece[2])
 
     def result(self) -> ChatCompletion:
         choices = [self._choices[i].to_choice(i) for i in sorted(self._choices)]

@@ -43,6 +43,7 @@ from anyfast_client._adapter import (
     ClientOwner,
     Layer,
     LazyClients,
+    TextPiece,
     build_chat_request,
     check_base_url,
     check_model_settings,
@@ -327,7 +328,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         stream = self._sync_client().chat_stream(request, include_usage=usage)
         converter = ChunkConverter(stream_usage=usage, accumulator=stream.accumulator)
         with langchain_errors(), stream:
-            for chunk in stream:
+            for chunk in stream.pieces():
                 generation = _generation(converter, chunk)
                 if generation is None:
                     continue
@@ -353,7 +354,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         with langchain_errors():
             async with self._async_client().chat_stream(request, include_usage=usage) as stream:
                 converter = ChunkConverter(stream_usage=usage, accumulator=stream.accumulator)
-                async for chunk in stream:
+                async for chunk in stream.pieces():
                     generation = _generation(converter, chunk)
                     if generation is None:
                         continue
@@ -489,7 +490,7 @@ def _json_schema_format(schema: dict[str, Any] | type, strict: bool | None) -> d
 
 
 def _generation(
-    converter: ChunkConverter, chunk: ChatCompletionChunk
+    converter: ChunkConverter, chunk: ChatCompletionChunk | TextPiece
 ) -> ChatGenerationChunk | None:
     message = converter.convert(chunk)
     if message is None:

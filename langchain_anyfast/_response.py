@@ -27,6 +27,7 @@ from anyfast_client import ToolCall as WireToolCall
 from anyfast_client._adapter import (
     ANSWER_INDEX,
     StreamAccumulator,
+    TextPiece,
     answer_pieces,
     cached_tokens,
     modality_counts,
@@ -54,6 +55,19 @@ MODALITY_TOKENS_KEY = "input_tokens_by_modality"
 _message_chunk = Constructor(AIMessageChunk)
 _text_chunk = _message_chunk.taking("content", "response_metadata")
 _reasoning_chunk = _message_chunk.taking("content", "additional_kwargs", "response_metadata")
+
+
+def _text_message(text: str, reasoning: str) -> AIMessageChunk | None:
+    """The message chunk of a chunk that adds only text and reasoning (None for neither)."""
+    if reasoning:
+        return _reasoning_chunk(
+            content=text,
+            additional_kwargs={"reasoning_content": reasoning},
+            response_metadata={"model_provider": PROVIDER},
+        )
+    if text:
+        return _text_chunk(content=text, response_metadata={"model_provider": PROVIDER})
+    return None
 
 
 def usage_to_metadata(usage: Usage) -> UsageMetadata:
@@ -172,31 +186,30 @@ class ChunkConverter:
         state = self.accumulator.choice(self.accumulator.answer_index())
         return state.finish_reason if state is not None else None
 
-    def convert(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
-        """The message chunk for one wire chunk, or None when it adds nothing to the answer."""
+    def convert(self, chunk: ChatCompletionChunk | TextPiece) -> AIMessageChunk | None:
+        """The message chunk for one wire chunk, or None when it adds nothing to the answer.
+
+        A chunk that only adds text may come as its :data:`TextPiece` (``stream.pieces()``).
+        """
+        if isinstance(chunk, tuple):
+            # Nearly every chunk of a stream: one choice, text or reasoning only.
+            index, text, reasoning, envelope = chunk
+            if self._feeds:
+                self.accumulator.add(envelope.chunk_of(chunk))
+            if index != ANSWER_INDEX:
+                return None
+            return _text_message(text or "", reasoning or "")
         if self._feeds:
             self.accumulator.add(chunk)
         choices = chunk.choices
         if len(choices) == 1 and not choices[0].delta.tool_calls:
-            # Nearly every chunk: one choice, text or reasoning only.
             choice = choices[0]
             if choice.index != ANSWER_INDEX:
                 return None
-            text = choice.delta.content or ""
-            reasoning = choice.delta.reasoning_content or ""
-        elif _has_tool_calls(choices):
+            return _text_message(choice.delta.content or "", choice.delta.reasoning_content or "")
+        if _has_tool_calls(choices):
             return self._convert_with_calls(chunk)
-        else:
-            text, reasoning = answer_pieces(chunk)
-        if reasoning:
-            return _reasoning_chunk(
-                content=text,
-                additional_kwargs={"reasoning_content": reasoning},
-                response_metadata={"model_provider": PROVIDER},
-            )
-        if text:
-            return _text_chunk(content=text, response_metadata={"model_provider": PROVIDER})
-        return None
+        return _text_message(*answer_pieces(chunk))
 
     def _convert_with_calls(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
         text, reasoning = answer_pieces(chunk)

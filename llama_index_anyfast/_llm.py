@@ -231,7 +231,7 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
                 converter = ChatStreamConverter(
                     enable_thinking=request.enable_thinking, accumulator=stream.accumulator
                 )
-                for chunk in stream:
+                for chunk in stream.pieces():
                     if (response := converter.feed(chunk)) is not None:
                         yield response
             if (response := converter.close()) is not None:
@@ -250,7 +250,7 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
                 converter = ChatStreamConverter(
                     enable_thinking=request.enable_thinking, accumulator=stream.accumulator
                 )
-                async for chunk in stream:
+                async for chunk in stream.pieces():
                     if (response := converter.feed(chunk)) is not None:
                         yield response
             if (response := converter.close()) is not None:

@@ -27,6 +27,7 @@ from anyfast_client import ChatCompletionChunk, ToolCall, Usage
 from anyfast_client._adapter import (
     ANSWER_INDEX,
     StreamAccumulator,
+    TextPiece,
     answer_pieces,
     warn_if_budget_spent_in,
 )
@@ -47,6 +48,7 @@ _text_block = Constructor(TextBlock).taking("text")
 _thinking_block = Constructor(ThinkingBlock).taking("content", "num_tokens")
 _tool_call_block = Constructor(ToolCallBlock).taking("tool_call_id", "tool_name", "tool_kwargs")
 _chat_message = Constructor(ChatMessage).taking("role", "blocks", "additional_kwargs")
+_ASSISTANT = MessageRole.ASSISTANT
 _chat_response = Constructor(ChatResponse).taking("message", "delta", "raw", "additional_kwargs")
 
 
@@ -113,8 +115,13 @@ class ChatStreamConverter:
         state = self.accumulator.choice(self._index)
         return state.finish_reason if state is not None else None
 
-    def feed(self, chunk: ChatCompletionChunk) -> ChatResponse | None:
-        """The response for this chunk, or None when the chunk changes nothing."""
+    def feed(self, chunk: ChatCompletionChunk | TextPiece) -> ChatResponse | None:
+        """The response for this chunk, or None when the chunk changes nothing.
+
+        A chunk that only adds text may come as its :data:`TextPiece` (``stream.pieces()``).
+        """
+        if isinstance(chunk, tuple):
+            return self._feed_piece(chunk)
         if self._feeds:
             self.accumulator.add(chunk)
         choices = chunk.choices
@@ -135,6 +142,15 @@ class ChatStreamConverter:
         if thinking:
             extra["thinking_delta"] = thinking
         return self._response(chunk, text, extra)
+
+    def _feed_piece(self, piece: TextPiece) -> ChatResponse | None:
+        # Nearly every chunk of a stream: one choice, text or reasoning only.
+        index, text, thinking, envelope = piece
+        if self._feeds:
+            self.accumulator.add(envelope.chunk_of(piece))
+        if index != ANSWER_INDEX or not (text or thinking):
+            return None
+        return self._feed_pieces(envelope.chunk_of(piece), text or "", thinking or "")
 
     def close(self) -> ChatResponse | None:
         """After the last chunk: for a stream that had no choice 0, its answer whole.
@@ -271,7 +287,7 @@ class ChatStreamConverter:
     ) -> ChatResponse:
         extra_message = {"tool_calls": self._call_dicts} if self._call_dicts else {}
         message = _chat_message(
-            role=MessageRole.ASSISTANT, blocks=self._blocks(), additional_kwargs=extra_message
+            role=_ASSISTANT, blocks=self._blocks(), additional_kwargs=extra_message
         )
         return _chat_response(message=message, delta=delta, raw=chunk, additional_kwargs=extra)
 

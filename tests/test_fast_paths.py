@@ -19,6 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from anyfast_client import ChatCompletionChunk, _models
 from anyfast_client._construct import Constructor
+from anyfast_client._decode import ChunkDecoder
 from anyfast_client._stream import StreamAccumulator
 from langchain_anyfast import _chat_model
 from langchain_anyfast._response import ChunkConverter
@@ -209,6 +210,77 @@ def test_llama_index_converter_on_the_streams_accumulator_equals_its_own() -> No
             assert mine.additional_kwargs == theirs.additional_kwargs
             assert mine.message.model_dump() == theirs.message.model_dump()
     assert shared.text == own.text == "Hello!"
+
+
+def _decoded(pieces: bool) -> ChunkDecoder:
+    decoder = ChunkDecoder()
+    decoder.pieces = pieces
+    return decoder
+
+
+# The stream again, as bytes, with runs of text and reasoning events that share their
+# envelope: read as pieces, most of them reach the converters without a chunk.
+_BODY = b"".join(
+    b"data: " + chunk.model_dump_json(exclude_unset=True).encode() + b"\n\n"
+    for chunk in [
+        STREAM[0],
+        *[_chunk({"reasoning_content": piece}) for piece in ("Thi", "nk", "ing.")],
+        *[_chunk({"content": piece}) for piece in ("He", "l", "lo")],
+        *STREAM[4:],
+    ]
+)
+
+
+def test_langchain_converter_reading_pieces_equals_reading_chunks() -> None:
+    results = []
+    for pieces in (True, False):
+        decoder = _decoded(pieces)
+        converter = ChunkConverter(accumulator=decoder.accumulator)
+        items = []
+        generations = []
+        for item in decoder.iter_feed(_BODY):  # each item is converted as it arrives
+            items.append(item)
+            generations.append(_chat_model._generation(converter, item))
+        generations.append(ChatGenerationChunk(message=converter.final()))
+        results.append(generations)
+        if pieces:
+            assert sum(isinstance(item, tuple) for item in items) == 4
+    for mine, theirs in zip(*results, strict=True):
+        assert (mine is None) == (theirs is None)
+        if mine is not None and theirs is not None:
+            _same(mine.message, theirs.message)
+            assert mine.text == theirs.text
+
+
+def test_llama_index_converter_reading_pieces_equals_reading_chunks() -> None:
+    results = []
+    for pieces in (True, False):
+        decoder = _decoded(pieces)
+        converter = ChatStreamConverter(accumulator=decoder.accumulator)
+        results.append([converter.feed(item) for item in decoder.iter_feed(_BODY)])
+    for mine, theirs in zip(*results, strict=True):
+        assert (mine is None) == (theirs is None)
+        if mine is not None and theirs is not None:
+            assert mine.delta == theirs.delta
+            assert mine.additional_kwargs == theirs.additional_kwargs
+            assert mine.message.model_dump() == theirs.message.model_dump()
+            assert isinstance(mine.raw, ChatCompletionChunk)
+            _same(mine.raw, theirs.raw)
+    texts = [response.message.content for response in results[0] if response is not None]
+    assert texts[:6] == ["", "", "", "He", "Hel", "Hello"]
+    last = results[0][-1]
+    assert last is not None and last.message.content == "Hello!"
+
+
+def test_converters_of_their_own_take_pieces_too() -> None:
+    decoder = _decoded(True)
+    items = decoder.feed(_BODY)
+    langchain, llama_index = ChunkConverter(), ChatStreamConverter()
+    for item in items:
+        _chat_model._generation(langchain, item)
+        llama_index.feed(item)
+    assert langchain.accumulator.result() == decoder.accumulator.result()
+    assert llama_index.text == "Hello!"
 
 
 def test_constructor_gives_each_instance_its_own_defaults() -> None:

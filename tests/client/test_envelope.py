@@ -1,0 +1,348 @@
+"""Events read through their envelope decode exactly as events parsed in full.
+
+A stream's text events share their bytes around the text; the decoder learns those
+bytes from a parsed event and then reads the next events' text without parsing. These
+tests hold it to the parsed reading: generated streams (key orders, spacing, escapes,
+extra fields, ids that change, nonces, broken bytes) decode to the same chunks, the
+same errors and the same merged answer either way, and the pieces handed to the
+adapters say what those chunks say.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from anyfast_client import AnyfastError, ChatCompletionChunk
+from anyfast_client._decode import ChunkDecoder
+from anyfast_client._envelope import Envelope
+
+FAST = settings(
+    max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+class ParsingDecoder(ChunkDecoder):
+    """The reference: every event parsed in full, no envelope ever learnt."""
+
+    def _learn(self, event: bytes, chunk: ChatCompletionChunk) -> None:
+        pass
+
+
+def decode(decoder: ChunkDecoder, reads: list[bytes]) -> tuple[list[Any], str | None]:
+    """Everything a decoder hands out, and the error it ends with (type and message)."""
+    items: list[Any] = []
+    try:
+        for data in reads:
+            items.extend(decoder.iter_feed(data))
+        items.extend(decoder.iter_close())
+    except AnyfastError as exc:
+        return items, f"{type(exc).__name__}: {exc}"
+    return items, None
+
+
+def assert_same_model(built: BaseModel, parsed: BaseModel) -> None:
+    assert type(built) is type(parsed)
+    assert built.__dict__.keys() == parsed.__dict__.keys()
+    assert built.model_fields_set == parsed.model_fields_set
+    assert built.__pydantic_extra__ == parsed.__pydantic_extra__
+    assert built.__pydantic_private__ == parsed.__pydantic_private__
+    assert built == parsed
+
+
+def assert_same_chunk(built: ChatCompletionChunk, parsed: ChatCompletionChunk) -> None:
+    assert_same_model(built, parsed)
+    for mine, theirs in zip(built.choices, parsed.choices, strict=True):
+        assert_same_model(mine, theirs)
+        assert_same_model(mine.delta, theirs.delta)
+
+
+def assert_decodes_as_parsed(body: bytes, cuts: list[int]) -> list[Any]:
+    """Decode ``body`` read in pieces at ``cuts`` both ways; the envelope decoder's items."""
+    bounds = sorted({cut % (len(body) + 1) for cut in cuts} | {0, len(body)})
+    reads = [body[start:end] for start, end in itertools.pairwise(bounds)]
+    reference = ParsingDecoder()
+    expected, expected_error = decode(reference, reads)
+    decoder = ChunkDecoder()
+    got, error = decode(decoder, reads)
+    assert error == expected_error
+    assert len(got) == len(expected)
+    for mine, theirs in zip(got, expected, strict=True):
+        assert_same_chunk(mine, theirs)
+    assert decoder.accumulator.result() == reference.accumulator.result()
+    pieces = ChunkDecoder()
+    pieces.pieces = True
+    items, pieces_error = decode(pieces, reads)
+    assert pieces_error == expected_error
+    for item, chunk in zip(items, expected, strict=True):
+        if isinstance(item, tuple):
+            index, content, reasoning, envelope = item
+            choice = chunk.choices[0]
+            assert (index, content, reasoning) == (
+                choice.index,
+                choice.delta.content,
+                choice.delta.reasoning_content,
+            )
+            assert_same_chunk(envelope.chunk_of(item), chunk)
+        else:
+            assert_same_chunk(item, chunk)
+    assert pieces.accumulator.result() == reference.accumulator.result()
+    return got
+
+
+# --------------------------------------------------------------------------- generated streams
+
+# Text a token may hold: letters, quotes, backslashes, line endings, control characters,
+# accents, CJK and emoji (what JSON escapes, and what it does not).
+TOKEN = st.text(
+    st.sampled_from(list('ab xyZ"\\/\n\t\r\x01\x1f\x7féü中文😀\u2028')) | st.characters(),
+    max_size=6,
+).filter(lambda text: not any("\ud800" <= ch <= "\udfff" for ch in text))
+ABSENT = object()
+
+
+@st.composite
+def deltas(draw: Any) -> dict[str, Any]:
+    delta: dict[str, Any] = {}
+    if draw(st.integers(0, 4)) == 0:
+        delta["role"] = draw(st.sampled_from(["assistant", "model"]))
+    for field in ("content", "reasoning_content"):
+        value = draw(st.sampled_from([ABSENT, None, "", "token", "token", "token"]))
+        if value == "token":
+            value = draw(TOKEN)
+        if value is not ABSENT:
+            delta[field] = value
+    if draw(st.integers(0, 19)) == 0:
+        delta["tool_calls"] = [{"index": 0, "function": {"arguments": draw(TOKEN)}}]
+    return _shuffled(draw, delta)
+
+
+@st.composite
+def chunks(draw: Any) -> dict[str, Any]:
+    choice: dict[str, Any] = {"index": draw(st.sampled_from([0, 0, 0, 1])), "delta": draw(deltas())}
+    if draw(st.booleans()):
+        choice["finish_reason"] = draw(st.sampled_from([None, None, None, "stop"]))
+    if draw(st.booleans()):
+        choice["logprobs"] = None
+    chunk: dict[str, Any] = {
+        "id": draw(st.sampled_from(["chatcmpl-1", "chatcmpl-1", "chatcmpl-2", None])),
+        "object": "chat.completion.chunk",
+        "created": draw(st.sampled_from([1795939599, 1795939599, 1795939600])),
+        "model": "qwen3.6-flash",
+        "choices": draw(st.sampled_from([[choice]] * 8 + [[], [choice, choice]])),
+    }
+    if draw(st.booleans()):
+        chunk["usage"] = draw(st.sampled_from([None, None, {"prompt_tokens": 3}]))
+    extras = st.sampled_from(["fingerprint", "nonce", "object", "content", "none"])
+    extra = draw(extras)
+    if extra == "fingerprint":
+        chunk["system_fingerprint"] = "fp_1"
+    elif extra == "nonce":
+        chunk["obfuscation"] = draw(st.text(max_size=4))
+    elif extra == "object":
+        chunk["meta"] = {"content": "token"}
+    elif extra == "content":
+        chunk["content"] = draw(st.sampled_from(["token", "a"]))
+    return _shuffled(draw, chunk)
+
+
+def _shuffled(draw: Any, mapping: dict[str, Any]) -> dict[str, Any]:
+    keys = draw(st.permutations(list(mapping)))
+    return {key: mapping[key] for key in keys}
+
+
+@st.composite
+def bodies(draw: Any) -> bytes:
+    """A stream of events written as gateways write them, sometimes with broken bytes."""
+    spaced = draw(st.booleans())
+    ascii_only = draw(st.booleans())
+    events = []
+    for chunk in draw(st.lists(chunks(), min_size=1, max_size=12)):
+        text = json.dumps(
+            chunk,
+            ensure_ascii=ascii_only,
+            separators=(", ", ": ") if spaced else (",", ":"),
+        )
+        data = text.encode("utf-8", "surrogatepass")
+        if draw(st.integers(0, 9)) == 0:
+            # A raw control character or a byte that is not UTF-8 inside a string.
+            data = data.replace(b"token", draw(st.sampled_from([b"to\x01ken", b"to\xffken"])))
+        events.append(b"data: " + data + b"\n\n")
+    if draw(st.booleans()):
+        events.append(b"data: [DONE]\n\n")
+    return b"".join(events)
+
+
+@FAST
+@given(bodies(), st.lists(st.integers(min_value=0), max_size=6))
+def test_generated_streams_decode_as_parsed(body: bytes, cuts: list[int]) -> None:
+    assert_decodes_as_parsed(body, cuts)
+
+
+@FAST
+@given(st.lists(TOKEN, min_size=1, max_size=30), st.booleans(), st.booleans())
+def test_any_text_reads_as_parsed(tokens: list[str], ascii_only: bool, reasoning: bool) -> None:
+    field = "reasoning_content" if reasoning else "content"
+    events = [
+        {"id": "c", "choices": [{"index": 0, "delta": {field: token}, "finish_reason": None}]}
+        for token in tokens
+    ]
+    body = b"".join(
+        b"data: " + json.dumps(event, ensure_ascii=ascii_only).encode() + b"\n\n"
+        for event in events
+    )
+    assert_decodes_as_parsed(body, [])
+
+
+# --------------------------------------------------------------------------- chosen cases
+
+
+def _event(**fields: Any) -> bytes:
+    chunk = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 5,
+        "model": "qwen3.6-flash",
+        **fields,
+    }
+    return b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n"
+
+
+def _text_event(text: str, **extra: Any) -> bytes:
+    choice = {"index": 0, "delta": {"content": text}, "finish_reason": None, "logprobs": None}
+    return _event(choices=[choice], **extra)
+
+
+def test_a_gateways_text_events_are_read_through_the_envelope() -> None:
+    body = b"".join(_text_event(text) for text in ["Hel", "lo", ", ", "wor", "ld"])
+    decoder = ChunkDecoder()
+    decoder.pieces = True
+    items = decoder.feed(body)
+    # The first event is parsed and taught the envelope; the others are read through it.
+    assert isinstance(items[0], ChatCompletionChunk)
+    assert [item[:3] for item in items[1:]] == [
+        (0, "lo", None),
+        (0, ", ", None),
+        (0, "wor", None),
+        (0, "ld", None),
+    ]
+    assert_decodes_as_parsed(body, [])
+
+
+def test_each_chunk_read_through_the_envelope_is_its_own() -> None:
+    body = b"".join(_text_event(text, system_fingerprint="fp") for text in "abc")
+    first, second, third = ChunkDecoder().feed(body)
+    assert isinstance(first, ChatCompletionChunk)
+    assert isinstance(second, ChatCompletionChunk)
+    assert isinstance(third, ChatCompletionChunk)
+    # Changing the chunk the envelope was learnt from, or one built from it, changes no other.
+    first.choices[0].delta.content = "changed"
+    first.id = "changed"
+    second.choices[0].model_extra["logprobs"] = "changed"  # type: ignore[index]
+    second.model_fields_set.add("error")
+    assert third.choices[0].delta.content == "c"
+    assert third.id == "chatcmpl-1"
+    assert third.choices[0].model_extra == {"logprobs": None}
+    assert "error" not in third.model_fields_set
+    assert third.choices is not second.choices
+    assert third.choices[0].delta is not second.choices[0].delta
+
+
+def test_the_text_found_must_be_the_deltas_text() -> None:
+    # The delta's key written with an escape, and a top-level "content" holding the same
+    # text: the bytes found are not the delta's text, and the probe says so.
+    choice = b'{"index":0,"delta":{"\\u0063ontent":"a"},"finish_reason":null}'
+    body = b"".join(
+        b'data: {"content":"' + text + b'","choices":[' + choice + b"]}\n\n"
+        for text in (b"a", b"b", b"c")
+    )
+    got = assert_decodes_as_parsed(body, [])
+    assert [chunk.choices[0].delta.content for chunk in got] == ["a", "a", "a"]
+    assert [chunk.model_extra["content"] for chunk in got] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(b'say \\"hi\\"', id="escaped quotes"),
+        pytest.param(b"line\\nbreak\\t\\\\", id="escapes"),
+        pytest.param(b"\\u00e9\\ud83d\\ude00", id="unicode escapes"),
+        pytest.param(b"\\ud800", id="lone surrogate escape"),
+        pytest.param(b"a\\", id="escaped closing quote"),
+        pytest.param(b"a\x01b", id="raw control character"),
+        pytest.param(b"a\xffb", id="not UTF-8"),
+        pytest.param(b'a"b', id="bare quote"),
+        pytest.param("中文😀".encode(), id="UTF-8"),
+    ],
+)
+def test_texts_that_need_more_than_a_decode_read_as_parsed(text: bytes) -> None:
+    event = _text_event("PLACE")
+    body = event.replace(b"PLACE", b"first") + event.replace(b"PLACE", text) + event
+    assert_decodes_as_parsed(body, [])
+
+
+def test_values_a_copy_would_share_keep_events_parsed() -> None:
+    body = b"".join(_text_event(text, meta={"n": 1}) for text in "abc")
+    chunks = ChunkDecoder().feed(body)
+    assert all(isinstance(chunk, ChatCompletionChunk) for chunk in chunks)
+    chunks[0].model_extra["meta"]["n"] = 2  # type: ignore[index]
+    assert chunks[1].model_extra["meta"] == {"n": 1}  # type: ignore[index]
+    assert_decodes_as_parsed(body, [])
+
+
+def test_a_stream_whose_events_all_differ_stops_being_probed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    probes = 0
+    proved = Envelope._proved
+
+    def counting(self: Envelope) -> bool:
+        nonlocal probes
+        probes += 1
+        return proved(self)
+
+    monkeypatch.setattr(Envelope, "_proved", counting)
+    body = b"".join(_text_event("x", obfuscation=f"n{i}") for i in range(50))
+    assert_decodes_as_parsed(body, [])
+    probes_per_decoder = probes / 2  # the chunk and piece decoders both learn
+    assert 1 <= probes_per_decoder <= 4
+
+
+def test_an_error_event_after_fitting_events_is_raised_after_them() -> None:
+    body = b"".join(_text_event(text) for text in "abc") + _event(error={"message": "overloaded"})
+    decoder = ChunkDecoder()
+    items, error = decode(decoder, [body])
+    assert [chunk.choices[0].delta.content for chunk in items] == ["a", "b", "c"]
+    assert error is not None and "overloaded" in error
+    assert_decodes_as_parsed(body, [])
+
+
+def test_a_retried_stream_forgets_its_envelope() -> None:
+    decoder = ChunkDecoder()
+    decoder.feed(b"".join(_text_event(text) for text in "ab"))
+    decoder.restart()
+    other = _event(choices=[{"index": 0, "delta": {"content": "c"}}], system_fingerprint="x")
+    (chunk,) = decoder.feed(other)
+    assert isinstance(chunk, ChatCompletionChunk)
+    assert chunk.model_extra == {"system_fingerprint": "x"}
+    assert decoder.accumulator.result().choices[0].message.content == "c"
+
+
+def test_the_role_of_an_event_read_through_the_envelope_counts() -> None:
+    def text(piece: str) -> bytes:
+        return _event(choices=[{"index": 0, "delta": {"role": "model", "content": piece}}])
+
+    call = {"index": 0, "id": "call_1", "function": {"name": "f", "arguments": "{}"}}
+    delta = {"role": "assistant", "tool_calls": [call]}
+    other_role = _event(choices=[{"index": 0, "delta": delta}])
+    body = text("a") + text("b") + other_role + text("c")
+    decoder = ChunkDecoder()
+    decoder.feed(body)
+    assert decoder.accumulator.result().choices[0].message.role == "model"
+    assert_decodes_as_parsed(body, [])
