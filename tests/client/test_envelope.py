@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -346,3 +348,47 @@ def test_the_role_of_an_event_read_through_the_envelope_counts() -> None:
     decoder.feed(body)
     assert decoder.accumulator.result().choices[0].message.role == "model"
     assert_decodes_as_parsed(body, [])
+
+
+# --------------------------------------------------------------------------- recorded streams
+
+RECORDED = Path(__file__).resolve().parents[2] / "cassettes" / "real_server"
+
+
+def _recorded_streams() -> list[Any]:
+    streams = []
+    for path in sorted(RECORDED.rglob("*.yaml")):
+        for interaction in yaml.safe_load(path.read_text())["interactions"]:
+            body = interaction["response"]["body"]["string"]
+            if isinstance(body, str) and body.startswith("data:"):
+                name = f"{path.parent.name}/{path.stem}"
+                streams.append(pytest.param(body.encode(), id=name))
+    return streams
+
+
+def _only_text(chunk: ChatCompletionChunk) -> bool:
+    if chunk.usage is not None or len(chunk.choices) != 1:
+        return False
+    choice = chunk.choices[0]
+    delta = choice.delta
+    return (
+        choice.finish_reason is None
+        and not delta.tool_calls
+        and bool(delta.content or delta.reasoning_content)
+    )
+
+
+@pytest.mark.parametrize("body", _recorded_streams())
+def test_llama_servers_recorded_streams_read_through_their_envelope(body: bytes) -> None:
+    # llama.cpp's llama-server, recorded (cassettes/real_server/README.md): its events
+    # put the choices first and the id, created and model after the text, and escape
+    # line breaks in the text.
+    got = assert_decodes_as_parsed(body, [len(body) // 3, len(body) // 2])
+    decoder = ChunkDecoder()
+    decoder.pieces = True
+    pieces = sum(isinstance(item, tuple) for item in decoder.feed(body))
+    # Every text event is read without parsing but the first after each change of the
+    # bytes around the text: the first, the switch from reasoning to text, and each
+    # tick of ``created`` (llama-server stamps every event with the current second).
+    changes = len({chunk.created for chunk in got}) + 2
+    assert pieces >= sum(_only_text(chunk) for chunk in got) - changes
