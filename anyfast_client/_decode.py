@@ -36,7 +36,9 @@ class ChunkDecoder:
 
     ``content_type`` is the response's header: a body labelled JSON or HTML is
     still read as events if it holds some, and is reported as what it says if
-    it holds none.
+    it holds none. Events that fit the envelope learnt from an earlier one (see
+    ``_envelope``) are read without parsing; with :attr:`pieces` set they are
+    handed out as their text pieces instead of chunks.
     """
 
     __slots__ = (
