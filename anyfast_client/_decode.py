@@ -26,9 +26,10 @@ _BOM = b"\xef\xbb\xbf"
 # How much of a body without events is kept to report it: the error documents
 # gateways send are small, and the error message quotes at most 2000 characters.
 _HEAD_LIMIT = 64 * 1024
-# Envelopes learnt in a row that no event fitted: after these, a stream whose events
-# all differ (a per-event id or nonce) is parsed in full without trying again.
-_UNFIT_LIMIT = 3
+# Events in a row that taught no envelope, or taught one that no event fitted: after
+# these, a stream whose events all differ (a per-event nonce) or that has none (values
+# a copy cannot share) is parsed in full without trying again.
+_UNFIT_LIMIT = 8
 
 
 class ChunkDecoder:
@@ -73,7 +74,7 @@ class ChunkDecoder:
         # The bytes the text events share (see ``_envelope``), once learnt.
         self._envelope: Envelope | None = None
         self._fitted = False  # an event fitted the envelope
-        self._unfit = 0  # envelopes in a row that none fitted
+        self._unfit = 0  # events in a row that taught nothing that fitted
 
     def feed(self, data: bytes) -> list[ChatCompletionChunk | TextPiece]:
         return list(self.iter_feed(data))
@@ -131,16 +132,18 @@ class ChunkDecoder:
             return _parse(text)
 
     def _learn(self, event: bytes, chunk: ChatCompletionChunk) -> None:
-        """Take the envelope of a parsed event, unless envelopes keep fitting no event."""
-        if self._unfit >= _UNFIT_LIMIT:
+        """Take the envelope of a parsed event, unless learning keeps bearing nothing."""
+        if self._fitted:
+            self._unfit = 0
+        elif self._unfit >= _UNFIT_LIMIT:
             return
         envelope = Envelope.learn(event, chunk)
-        if envelope is None:
-            return
-        if self._envelope is not None:
-            self._unfit = 0 if self._fitted else self._unfit + 1
-        self._envelope = envelope
-        self._fitted = False
+        # Nothing learnt, or an envelope given up before any event fitted it.
+        if envelope is None or (self._envelope is not None and not self._fitted):
+            self._unfit += 1
+        if envelope is not None:
+            self._envelope = envelope
+            self._fitted = False
 
     def iter_close(self) -> Iterator[ChatCompletionChunk]:
         # Nothing is dispatched at the end: an event without its blank line is

@@ -37,6 +37,8 @@ _KEYS = {field: b'"' + field.encode() + b'"' for field in _FIELDS}
 _COLON_QUOTE = re.compile(rb'[ \t\r\n]*:[ \t\r\n]*"')
 # What a JSON string body needs more than a UTF-8 decode for (or cannot hold raw).
 _SPECIAL = re.compile(rb'[\x00-\x1f"\\]')
+# Surrogates left after escapes are read (a pair becomes one character).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PROBE = "\u00e9~"  # the text put in place of an event's own, to prove where it sits
 
 _SHARED = (str, int, float, type(None))  # bool is an int
@@ -88,33 +90,17 @@ class Envelope:
         delta = choice.delta
         if choice.finish_reason is not None or delta.tool_calls is not None:
             return None
-        if not (_immutable(chunk, "choices") and _immutable(choice, "delta") and _immutable(delta)):
-            return None
         for field in sorted(_FIELDS, key=lambda field: not getattr(delta, field)):
             value = getattr(delta, field)
-            if isinstance(value, str):
-                envelope = cls._around(event, field, value, chunk)
-                if envelope is not None:
-                    return envelope
+            place = _place(event, field, value) if isinstance(value, str) else None
+            if place is None:
+                continue
+            shared = _immutable(chunk, "choices") and _immutable(choice, "delta")
+            if not (shared and _immutable(delta)):
+                return None
+            envelope = cls(event[: place[0]], event[place[1] :], field, chunk)
+            return envelope if envelope._proved() else None
         return None
-
-    @classmethod
-    def _around(
-        cls, event: bytes, field: str, value: str, chunk: ChatCompletionChunk
-    ) -> Envelope | None:
-        key = _KEYS[field]
-        if event.count(key) != 1:
-            return None
-        colon = _COLON_QUOTE.match(event, event.find(key) + len(key))
-        if colon is None:
-            return None
-        start = colon.end()
-        end = event.find(b'"', start)
-        raw = event[start:end]
-        if end < 0 or _SPECIAL.search(raw) is not None or raw != value.encode():
-            return None
-        envelope = cls(event[:start], event[end:], field, chunk)
-        return envelope if envelope._proved() else None
 
     def _proved(self) -> bool:
         """Whether another text in the place found parses into the chunk built with it.
@@ -136,11 +122,7 @@ class Envelope:
         suffix = self.suffix
         if len(event) < self.size or not (event.startswith(prefix) and event.endswith(suffix)):
             return None
-        raw = event[len(prefix) : len(event) - len(suffix)]
-        try:
-            text = raw.decode() if _SPECIAL.search(raw) is None else _escaped(raw.decode())
-        except UnicodeDecodeError:
-            return None  # left to full parsing, which reads invalid UTF-8 leniently
+        text = _text(event[len(prefix) : len(event) - len(suffix)])
         if text is None:
             return None
         if self.reasoning:
@@ -249,15 +231,46 @@ def _write_maker(levels: list[tuple[str, Any, str]], count: int) -> Callable[...
     return maker
 
 
-def _escaped(body: str) -> str | None:
-    """A JSON string body with escapes (not ``\\u`` ones), decoded; None if it is not one."""
-    if "\\u" in body:
-        return None  # surrogates and the like: left to full parsing
+def _place(event: bytes, field: str, value: str) -> tuple[int, int] | None:
+    """Where the text of ``field`` (``value``) seems to sit in an event: its string body.
+
+    A guess from the bytes (the one ``"field":`` key followed by a string that reads as
+    ``value``), which :meth:`Envelope._proved` then checks.
+    """
+    key = _KEYS[field]
+    if event.count(key) != 1:
+        return None
+    colon = _COLON_QUOTE.match(event, event.find(key) + len(key))
+    if colon is None:
+        return None
+    start = end = colon.end()
+    while True:  # the closing quote: the first one not escaped by a backslash
+        end = event.find(b'"', end)
+        if end < 0:
+            return None
+        backslashes = end - len(event[start:end].rstrip(b"\\")) - start
+        if backslashes % 2 == 0:
+            break
+        end += 1
+    return (start, end) if _text(event[start:end]) == value else None
+
+
+def _text(body: bytes) -> str | None:
+    """The text a JSON string body (without its quotes) stands for; None if it is not one,
+    or if it is one that full parsing may read otherwise (invalid UTF-8, surrogates)."""
     try:
-        value, end = _scanstring(body + '"', 0, True)
+        text = body.decode()
+    except UnicodeDecodeError:
+        return None  # left to full parsing, which reads invalid UTF-8 leniently
+    if _SPECIAL.search(body) is None:
+        return text
+    try:
+        value, end = _scanstring(text + '"', 0, True)
     except JSONDecodeError:
         return None
-    return value if end == len(body) + 1 else None
+    if end != len(text) + 1 or _SURROGATE.search(value) is not None:
+        return None  # a quote inside, or a lone surrogate (which the parser refuses)
+    return value
 
 
 def _fields_sets(chunk: ChatCompletionChunk) -> list[set[str]]:

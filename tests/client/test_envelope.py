@@ -298,22 +298,53 @@ def test_values_a_copy_would_share_keep_events_parsed() -> None:
     assert_decodes_as_parsed(body, [])
 
 
+def _counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    calls = [0]
+    original = getattr(Envelope, name)
+
+    def counting(*args: Any) -> Any:
+        calls[0] += 1
+        return original(*args)
+
+    monkeypatch.setattr(Envelope, name, staticmethod(counting) if name == "learn" else counting)
+    return calls
+
+
 def test_a_stream_whose_events_all_differ_stops_being_probed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    probes = 0
-    proved = Envelope._proved
-
-    def counting(self: Envelope) -> bool:
-        nonlocal probes
-        probes += 1
-        return proved(self)
-
-    monkeypatch.setattr(Envelope, "_proved", counting)
+    probes = _counting(monkeypatch, "_proved")
     body = b"".join(_text_event("x", obfuscation=f"n{i}") for i in range(50))
     assert_decodes_as_parsed(body, [])
-    probes_per_decoder = probes / 2  # the chunk and piece decoders both learn
-    assert 1 <= probes_per_decoder <= 4
+    # Three decoders (chunks, pieces, and the parsing reference, which learns nothing):
+    # each gives up after its first envelope and eight more that nothing fitted.
+    assert probes[0] == 2 * 9
+
+
+def test_a_stream_without_envelopes_stops_looking_for_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    learnt = _counting(monkeypatch, "learn")
+    body = b"".join(_text_event(text, meta={"n": 1}) for text in "abcdefghijklmnopqrstuvwxyz")
+    assert_decodes_as_parsed(body, [])
+    assert learnt[0] == 2 * 8
+
+
+def test_events_an_envelope_cannot_read_never_make_it_give_up() -> None:
+    # Every other event holds bytes that are not UTF-8 (parsed in full, leniently, and
+    # teaching nothing); then the envelope changes (``created`` ticks). The good events
+    # of both runs, but the first of each, are still read through an envelope.
+    def text(created: int, bad: bool) -> bytes:
+        choice = {"index": 0, "delta": {"content": "BAD" if bad else "ok"}}
+        return _event(choices=[choice], created=created).replace(b"BAD", b"b\xffd")
+
+    body = b"".join(text(5, bad=n % 2 == 1) for n in range(20))
+    body += b"".join(text(6, bad=False) for _ in range(10))
+    decoder = ChunkDecoder()
+    decoder.pieces = True
+    items = decoder.feed(body)
+    assert sum(isinstance(item, tuple) for item in items) == 9 + 9
+    assert_decodes_as_parsed(body, [])
 
 
 def test_an_error_event_after_fitting_events_is_raised_after_them() -> None:
@@ -392,3 +423,20 @@ def test_llama_servers_recorded_streams_read_through_their_envelope(body: bytes)
     # tick of ``created`` (llama-server stamps every event with the current second).
     changes = len({chunk.created for chunk in got}) + 2
     assert pieces >= sum(_only_text(chunk) for chunk in got) - changes
+
+
+def test_text_escaped_as_ascii_is_read_through_the_envelope() -> None:
+    # Python's json.dumps by default: spaces after separators, every non-ASCII character
+    # escaped (an emoji as a surrogate pair), line breaks escaped.
+    tokens = ["你好", "\uff0c世界", "😀", "a\nb", "\u201cquoted\u201d"] * 4
+    body = b"".join(
+        b"data: "
+        + json.dumps({"id": "c", "choices": [{"index": 0, "delta": {"content": token}}]}).encode()
+        + b"\n\n"
+        for token in tokens
+    )
+    decoder = ChunkDecoder()
+    decoder.pieces = True
+    items = decoder.feed(body)
+    assert [item[1] for item in items[1:]] == tokens[1:]
+    assert_decodes_as_parsed(body, [])
