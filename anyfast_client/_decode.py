@@ -144,6 +144,8 @@ class ChunkDecoder:
         if envelope is not None:
             self._envelope = envelope
             self._fitted = False
+        if self._unfit >= _UNFIT_LIMIT and not self._fitted:
+            self._envelope = None  # given up: no event is tried against it any more
 
     def iter_close(self) -> Iterator[ChatCompletionChunk]:
         # Nothing is dispatched at the end: an event without its blank line is
