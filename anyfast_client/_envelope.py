@@ -7,11 +7,12 @@ A gateway streams an answer as many events that differ only in their piece of te
 
 An :class:`Envelope` is learnt from one event that was parsed in full: the bytes before
 and after the text of its delta (``content`` or ``reasoning_content``). A later event
-with the same bytes around a plain JSON string body is that same chunk with another
-text, so it needs no parsing: :meth:`Envelope.read` reads the text, :meth:`Envelope.chunk`
-builds the chunk as parsing would have built it. Whether the bytes found really are
-that string is proved when the envelope is learnt, by parsing a probe with another
-text in its place; anything that does not fit goes back to full parsing. No I/O.
+with the same bytes around a JSON string body is that same chunk with another text, so
+it needs no parsing: :meth:`Envelope.read` reads the text, :meth:`Envelope.chunk` builds
+the chunk as parsing would have built it. Whether the bytes found really are that
+string is proved when the envelope is learnt, by parsing a probe with another text in
+its place. Anything that does not fit, and text that full parsing may read otherwise
+(bytes that are not UTF-8, lone surrogates), goes back to full parsing. No I/O.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class Envelope:
         """Whether another text in the place found parses into the chunk built with it.
 
         The bytes around it then hold every other value, so an event that keeps them
-        and has a plain string body in between is that chunk with its own text.
+        and has a string body in between is that chunk with its own text.
         """
         probe = self.prefix + _PROBE.encode() + self.suffix
         try:
