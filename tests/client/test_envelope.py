@@ -10,8 +10,10 @@ adapters say what those chunks say.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -440,3 +442,16 @@ def test_text_escaped_as_ascii_is_read_through_the_envelope() -> None:
     items = decoder.feed(body)
     assert [item[1] for item in items[1:]] == tokens[1:]
     assert_decodes_as_parsed(body, [])
+
+
+def test_a_chunk_built_from_the_envelope_behaves_as_a_parsed_one() -> None:
+    body = b"".join(_text_event(text, system_fingerprint="fp") for text in ["a", "b\n"])
+    parsed = ParsingDecoder().feed(body)[1]
+    built = ChunkDecoder().feed(body)[1]
+    assert isinstance(parsed, ChatCompletionChunk) and isinstance(built, ChatCompletionChunk)
+    assert built.model_dump_json() == parsed.model_dump_json()
+    assert built.model_dump(exclude_unset=True) == parsed.model_dump(exclude_unset=True)
+    assert pickle.loads(pickle.dumps(built)) == parsed
+    assert copy.deepcopy(built) == parsed
+    assert built.model_copy(update={"id": "x"}).id == "x"
+    assert repr(built) == repr(parsed)
