@@ -722,8 +722,9 @@ class Stream(_StreamBase):
 
     def pieces(self) -> Iterator[ChatCompletionChunk | TextPiece]:
         """The stream, with each chunk that only adds text to a choice handed over as its
-        ``(index, content, reasoning_content)`` instead of a chunk: for a reader that
-        needs only the text (the adapters). Ask before reading."""
+        ``(index, content, reasoning_content, envelope)`` instead of a chunk (most of a
+        stream's chunks), for a reader that needs only the text (the adapters);
+        ``envelope.chunk_of(piece)`` builds the chunk. Ask before reading."""
         self._reader.decoder.pieces = True
         return self._iterator
 
