@@ -114,8 +114,19 @@ class _ResponseStream(httpx.AsyncByteStream):
                 yield data
 
     async def aclose(self) -> None:
-        # Gives a fully read connection back to the pool and closes any other.
-        self._response.release()
+        # Gives a fully read connection back to the pool and closes any other. Closing
+        # TLS politely waits for the server's close_notify, which a server still holding
+        # the stream open never sends: hang up on it at once, as a closed socket does.
+        response = self._response
+        connection = response.connection
+        transport = connection.transport if connection is not None else None
+        if (
+            transport is not None
+            and not response.content.at_eof()
+            and transport.get_extra_info("sslcontext") is not None
+        ):
+            transport.abort()
+        response.release()
 
 
 @functools.lru_cache(maxsize=64)

@@ -6,8 +6,10 @@ clients until ``SSL_CERT_FILE`` names it, as it would be for a company proxy's C
 
 from __future__ import annotations
 
+import gc
 import ssl
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,3 +91,25 @@ def test_a_stream_over_tls_ends_at_done_while_the_server_says_nothing(
         api.close()
     assert time.monotonic() - started < 5  # not the 30 s read timeout
     assert tls_server.closed_by_client.wait(5)
+
+
+@pytest.mark.usefixtures("trusted")
+@pytest.mark.timeout(20)
+def test_hanging_up_on_a_tls_stream_leaves_no_socket_open(tls_server: RawServer) -> None:
+    # Closing TLS politely waits for the server's goodbye, which a server holding the
+    # stream open never sends: the socket would stay open past its event loop's end.
+    events = [chunk({"content": "a"}), chunk({}, "stop"), DONE]
+    tls_server.scripts.append(send_sse(*events, then=hold_open))
+    api = Api("async", base_url=tls_server.base_url, timeout=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gc.collect()  # what earlier tests left behind is not this test's
+    try:
+        assert api.stream(request()).completion.choices[0].message.content == "a"
+    finally:
+        api.close()
+    assert tls_server.closed_by_client.wait(5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
