@@ -53,7 +53,6 @@ class Envelope:
     __slots__ = (
         "_other",
         "chunk",
-        "field",
         "index",
         "prefix",
         "reasoning",
@@ -66,7 +65,6 @@ class Envelope:
         self.prefix = prefix
         self.suffix = suffix
         self.size = len(prefix) + len(suffix)
-        self.field = field
         self.reasoning = field == "reasoning_content"
         delta = template.choices[0].delta
         self.index = template.choices[0].index

@@ -146,11 +146,12 @@ class ChatStreamConverter:
     def _feed_piece(self, piece: TextPiece) -> ChatResponse | None:
         # Nearly every chunk of a stream: one choice, text or reasoning only.
         index, text, thinking, envelope = piece
+        raw = envelope.chunk_of(piece)  # what the response hands out as ``raw``
         if self._feeds:
-            self.accumulator.add(envelope.chunk_of(piece))
+            self.accumulator.add(raw)
         if index != ANSWER_INDEX or not (text or thinking):
             return None
-        return self._feed_pieces(envelope.chunk_of(piece), text or "", thinking or "")
+        return self._feed_pieces(raw, text or "", thinking or "")
 
     def close(self) -> ChatResponse | None:
         """After the last chunk: for a stream that had no choice 0, its answer whole.
