@@ -41,6 +41,7 @@ from ._decode import ChunkDecoder
 from ._envelope import TextPiece
 from ._errors import (
     AnyfastError,
+    APIStatusError,
     StreamInterruptedError,
     decoding_error,
     event_error,
@@ -203,8 +204,9 @@ class _BaseClient:
         """The wait before an attempt: its own delay, or longer while the gate is shut."""
         return max(delay, self._gate.wait(now=time.monotonic()))
 
-    def _on_status_error(self, response: httpx.Response, attempt: int) -> float:
-        error = status_error(response.status_code, response.content, response.headers)
+    def _on_status_error(
+        self, error: APIStatusError, response: httpx.Response, attempt: int
+    ) -> float:
         logger.debug("HTTP %s from %s", response.status_code, response.url)
         retry_after = parse_retry_after(response.headers)
         if response.status_code == 429 and retry_after is not None:
@@ -265,7 +267,7 @@ def _read(response: httpx.Response) -> httpx.Response:
     except httpx.TransportError as exc:
         raise transport_error(exc) from exc
     except httpx.DecodingError as exc:
-        raise decoding_error(exc, response.headers) from exc
+        raise decoding_error(exc, response) from exc
     finally:
         response.close()
     return response
@@ -277,10 +279,27 @@ async def _aread(response: httpx.Response) -> httpx.Response:
     except httpx.TransportError as exc:
         raise transport_error(exc) from exc
     except httpx.DecodingError as exc:
-        raise decoding_error(exc, response.headers) from exc
+        raise decoding_error(exc, response) from exc
     finally:
         await response.aclose()
     return response
+
+
+def _read_error(response: httpx.Response) -> APIStatusError:
+    """The error an error response stands for, also when its body cannot be decoded."""
+    try:
+        _read(response)
+    except APIStatusError as error:  # see decoding_error: the status is kept
+        return error
+    return status_error(response.status_code, response.content, response.headers)
+
+
+async def _aread_error(response: httpx.Response) -> APIStatusError:
+    try:
+        await _aread(response)
+    except APIStatusError as error:
+        return error
+    return status_error(response.status_code, response.content, response.headers)
 
 
 def _parse(model: type[_Model], response: httpx.Response) -> _Model:
@@ -373,7 +392,7 @@ class AnyfastClient(_BaseClient):
             else:
                 if response.is_success:
                     return response, attempt
-                delay = self._on_status_error(_read(response), attempt)
+                delay = self._on_status_error(_read_error(response), response, attempt)
             attempt += 1
 
     def close(self) -> None:
@@ -485,7 +504,7 @@ class AsyncAnyfastClient(_BaseClient):
             else:
                 if response.is_success:
                     return response, attempt
-                delay = self._on_status_error(await _aread(response), attempt)
+                delay = self._on_status_error(await _aread_error(response), response, attempt)
             attempt += 1
 
     async def close(self) -> None:
@@ -642,7 +661,7 @@ class _Reader(_ReaderBase):
         except httpx.TransportError as exc:
             _drained(self.decoder, exc)
         except httpx.DecodingError as exc:
-            raise decoding_error(exc, response.headers) from exc
+            raise decoding_error(exc, response) from exc
         yield from self.decoder.iter_close()
 
 
@@ -682,7 +701,7 @@ class _AsyncReader(_ReaderBase):
         except httpx.TransportError as exc:
             _drained(self.decoder, exc)
         except httpx.DecodingError as exc:
-            raise decoding_error(exc, response.headers) from exc
+            raise decoding_error(exc, response) from exc
         for chunk in self.decoder.iter_close():
             yield chunk
 

@@ -6,7 +6,7 @@
     ├── MissingAPIKeyError          no key in the argument or ANYFAST_API_KEY (also a ValueError)
     ├── APIConnectionError          the request did not get a readable response
     │   ├── APITimeoutError
-    │   └── ContentDecodingError    the body does not match its Content-Encoding
+    │   └── ContentDecodingError    a success whose body does not match its Content-Encoding
     ├── StreamInterruptedError      a stream ended before it was complete; .partial holds what came
     └── APIStatusError              the server answered with an error
         ├── BadRequestError         400, 422
@@ -18,8 +18,10 @@
         └── InternalServerError     5xx
 
 Every status error carries ``status_code``, ``message``, ``code``, ``type``,
-``param``, ``request_id`` and ``body`` (truncated). None of them holds the API
-key: the key only ever travels in the Authorization header.
+``param``, ``request_id`` and ``body`` (truncated). An error status whose body does
+not match its Content-Encoding keeps its class, with the decoding problem as its
+message. None of them holds the API key: the key only ever travels in the
+Authorization header.
 """
 
 from __future__ import annotations
@@ -315,11 +317,24 @@ def _where(exc: httpx.RequestError) -> str:
     return f"{request.method} {shown}"
 
 
-def decoding_error(exc: httpx.DecodingError, headers: Mapping[str, str]) -> ContentDecodingError:
-    """Map a body that does not match its Content-Encoding; the caller raises it ``from exc``."""
-    encoding = headers.get("content-encoding") or "none"
-    return ContentDecodingError(
+def decoding_error(exc: httpx.DecodingError, response: httpx.Response) -> AnyfastError:
+    """Map a body that does not match its Content-Encoding; the caller raises it ``from exc``.
+
+    An error status keeps its own class, so a 500 is still an ``InternalServerError``
+    (and retried as one), with the decoding problem as its message; a success whose body
+    cannot be read is a :class:`ContentDecodingError`.
+    """
+    encoding = response.headers.get("content-encoding") or "none"
+    problem = (
         f"The response body of {_where(exc)} is not valid for its Content-Encoding "
-        f"{encoding!r} ({exc}): "
-        "the server or a proxy sent bytes that do not match the header."
+        f"{encoding!r} ({exc}): the server or a proxy sent bytes that do not match the header."
+    )
+    status = response.status_code
+    if not response.is_error:
+        return ContentDecodingError(problem)
+    reason = httpx.codes.get_reason_phrase(status) or "Error"
+    return status_error_class(status)(
+        f"{reason}: {problem}",
+        status_code=status,
+        request_id=_request_id("", response.headers),
     )
