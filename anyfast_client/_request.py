@@ -34,6 +34,7 @@ __all__ = [
     "check_model_settings",
     "check_setting",
     "check_typed_settings",
+    "close_match",
     "model_settings",
     "normalize_stop",
     "settle_request",
@@ -164,14 +165,21 @@ def _expanded(layers: Sequence[Layer]) -> Iterable[Layer]:
 _CALL_NAMES = sorted({*REQUEST_FIELDS, *ALIASES, "extra_body"})
 
 
+def close_match(name: str, valid: Iterable[str]) -> str | None:
+    """The valid name ``name`` is most likely a typo of, if any: the one rule for
+    "did you mean" everywhere (call keywords, constructors of every class)."""
+    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def unknown_keyword(
     name: str, valid: Iterable[str], where: str, *, body_hint: bool = False
 ) -> TypeError:
     """``TypeError`` naming an unknown keyword and the closest valid one."""
-    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.6)
+    close = close_match(name, valid)
     message = f"{where} got an unknown keyword {name!r}"
-    if close:
-        message += f"; did you mean {close[0]!r}?"
+    if close is not None:
+        message += f"; did you mean {close!r}?"
     if body_hint:
         message += (
             f" To send a field the API may accept but this package does not know, "

@@ -48,11 +48,13 @@ from anyfast_client._adapter import (
     check_base_url,
     check_model_settings,
     check_typed_settings,
+    close_match,
     looks_like_connection_setting,
     model_settings,
     rename_aliases,
     resolve_api_key,
     tool_choice_to_wire,
+    unknown_keyword,
     warn_if_budget_spent_in,
 )
 from anyfast_client._construct import Constructor
@@ -112,13 +114,38 @@ _PROFILES: dict[str, ModelProfile] = {
 }
 
 
-def _not_a_body_field(name: str) -> str:
+def _not_a_body_field(name: str, valid: set[str]) -> str:
+    match = close_match(name, valid)
+    # Only a request setting is worth naming: the list below names every connection one.
+    guess = f" (did you mean {match!r}?)" if match and not _is_connection(match) else ""
     return (
-        f"ChatAnyfast has no setting {name!r}, and a connection setting is never sent in the "
-        "request body: use base_url (or api_base / openai_api_base), api_key (or "
+        f"ChatAnyfast has no setting {name!r}{guess}, and a connection setting is never sent "
+        "in the request body: use base_url (or api_base / openai_api_base), api_key (or "
         "ANYFAST_API_KEY), timeout (or request_timeout), max_retries, default_headers, "
         "http_client or http_async_client."
     )
+
+
+# Body parameters Qwen's API documents that ChatAnyfast has no field for: one letter from a
+# field's name (top_k, top_p) yet meant, so they go to model_kwargs like any new name.
+_UPSTREAM_NAMES = frozenset({"top_k", "repetition_penalty"})
+
+
+def _is_connection(name: str) -> bool:
+    return name in CONNECTION_ALIASES or looks_like_connection_setting(name)
+
+
+def _refuse_near_misses(values: dict[str, Any], valid: set[str]) -> None:
+    """A keyword a slip away from a field or alias (``temprature``) is refused naming it,
+    by the rule call keywords follow, rather than sent in the body beside the default.
+    Names that look like connection settings are refused after, with their own message."""
+    for name in values:
+        if name in valid or name in _UPSTREAM_NAMES or _is_connection(name):
+            continue
+        match = close_match(name, valid)
+        if match is not None:
+            hint = not _is_connection(match)  # a key or URL never belongs in extra_body
+            raise unknown_keyword(name, valid, "ChatAnyfast", body_hint=hint)
 
 
 def _with_parser(
@@ -190,6 +217,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     def _build_extra(cls, values: Any) -> Any:
         """Unknown keywords (``top_k=20``) go to ``model_kwargs`` with a warning, as in
         ChatOpenAI, rather than vanishing; fields given in ``model_kwargs`` move out.
+        A near miss of a field (``temprature``) is refused with the field's name.
         A name that sets up the connection (a URL, key, client or header) is never sent
         in the body: the known aliases are mapped, anything else is refused."""
         if not isinstance(values, dict):
@@ -197,10 +225,12 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         check_typed_settings(values)
         values = rename_aliases(values, CONNECTION_ALIASES, "ChatAnyfast")
         names = get_pydantic_field_names(cls)
+        valid = {*names, *CONNECTION_ALIASES}
+        _refuse_near_misses(values, valid)
         unknown = [n for n in (*values, *(values.get("model_kwargs") or {})) if n not in names]
         for name in unknown:
             if looks_like_connection_setting(name):
-                raise TypeError(_not_a_body_field(name))
+                raise TypeError(_not_a_body_field(name, valid))
         values = {**values, "model_kwargs": dict(values.get("model_kwargs") or {})}
         return _build_model_kwargs(values, names)
 
