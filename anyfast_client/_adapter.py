@@ -21,7 +21,7 @@ from ._conversation import (
     user_content,
     video_part,
 )
-from ._envelope import TextPiece
+from ._template import TextPiece
 from ._lazy import ClientOwner, LazyClients
 from ._request import (
     Layer,

@@ -38,7 +38,7 @@ from . import _config
 from ._batching import DEFAULT_EMBED_CONCURRENCY
 from ._body import PIECE, Body, encode
 from ._decode import ChunkDecoder
-from ._envelope import TextPiece
+from ._template import TextPiece
 from ._errors import (
     AnyfastError,
     APIStatusError,

@@ -13,7 +13,7 @@ from typing import cast
 
 from pydantic import ValidationError
 
-from ._envelope import Envelope, TextPiece
+from ._template import Envelope, TextPiece
 from ._errors import AnyfastError, StreamInterruptedError, event_error
 from ._models import ChatCompletionChunk
 from ._sse import SSEDecoder

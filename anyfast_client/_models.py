@@ -362,6 +362,10 @@ class Choice(_Lenient):
     finish_reason: _FinishReason = None
 
 
+def _choice_index(choice: Choice) -> int:
+    return choice.index
+
+
 class ChatCompletion(_Lenient):
     id: _Text = ""
     object: _Text = "chat.completion"
@@ -374,6 +378,13 @@ class ChatCompletion(_Lenient):
     @classmethod
     def _null_choices(cls, value: Any) -> Any:
         return [] if value is None else value
+
+    @field_validator("choices")
+    @classmethod
+    def _in_index_order(cls, choices: list[Choice]) -> list[Choice]:
+        # Gateways may list [index 1, index 0]; a streamed completion is merged by index:
+        # both read choices[0] as index 0. The sort is stable: repeated indexes keep their order.
+        return sorted(choices, key=_choice_index)
 
 
 class FunctionCallDelta(_Lenient):
