@@ -1,0 +1,191 @@
+"""Thinking sent inside ``<think>…</think>`` at the start of the answer, split off.
+
+Some servers (llama.cpp's ``--reasoning-format none``, plain chat templates behind a
+gateway) leave the model's thinking in ``content``, wrapped in ``<think>`` tags, instead
+of sending it as ``reasoning_content``. :class:`ThinkTagSplitter` is a sans-I/O state
+machine for one choice: it takes the content in pieces, cut anywhere (``<thi`` +
+``nk>``), and gives back the answer and the reasoning that each piece adds. Any cut
+of a text gives the same answer and reasoning as the whole (:func:`split_think_tags`).
+
+The rules, the same whole or streamed:
+
+- only a ``<think>`` that opens the content (after optional whitespace) counts: one
+  anywhere else is answer text, left as it is;
+- only when the server sent no reasoning of its own for that choice;
+- the whitespace around the reasoning and before the answer is dropped;
+- a ``<think>`` still open at the end made everything after it reasoning (a budget that
+  ran out while thinking).
+
+:class:`ThinkTags` keeps one splitter per choice of a stream; :func:`split_completion`
+applies the rules to a whole completion.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ._models import ChatCompletion
+
+__all__ = ["CLOSE", "OPEN", "ThinkTagSplitter", "ThinkTags", "split_completion", "split_think_tags"]
+
+OPEN: Final = "<think>"
+CLOSE: Final = "</think>"
+
+# The splitter's states, in the order it goes through them.
+_START = 0  # nothing but whitespace or the start of "<think>" seen yet
+_OPENED = 1  # "<think>" seen; the whitespace before the reasoning is dropped
+_INSIDE = 2  # reasoning, until "</think>"
+_CLOSED = 3  # "</think>" seen; the whitespace before the answer is dropped
+_PASSING = 4  # the rest is answer text, passed on as it comes
+
+# (answer, reasoning) a piece adds.
+Pieces = tuple[str, str]
+_NOTHING: Final[Pieces] = ("", "")
+
+
+class ThinkTagSplitter:
+    """One choice's content in, its answer and reasoning out, piece by piece.
+
+    ``feed`` may hold back a few characters (a tag not yet complete, whitespace that
+    may end the reasoning); ``close`` gives back what is left at the end.
+    """
+
+    __slots__ = ("_held", "_state")
+
+    def __init__(self) -> None:
+        self._state = _START
+        self._held = ""
+
+    @property
+    def passing(self) -> bool:
+        """Whether everything from now on is passed on unchanged."""
+        return self._state == _PASSING
+
+    def feed(self, content: str, reasoning: str = "") -> Pieces:
+        """The answer and reasoning that a piece of content (and of reasoning) adds.
+
+        Reasoning sent by the server before any tag settles it: the server splits the
+        thinking itself, and the content is answer text.
+        """
+        if self._state == _PASSING:
+            return content, reasoning
+        if reasoning and self._state == _START:
+            held, self._held, self._state = self._held, "", _PASSING
+            return held + content, reasoning
+        answer, found = self._take(content) if content else _NOTHING
+        return answer, found + reasoning
+
+    def close(self) -> Pieces:
+        """What was held back, at the end of the content: an unclosed tag's rest is reasoning."""
+        held, self._held = self._held, ""
+        state, self._state = self._state, _PASSING
+        if state == _START:
+            return held, ""
+        if state == _INSIDE:
+            return "", held.rstrip()
+        return _NOTHING
+
+    def _take(self, text: str) -> Pieces:
+        state = self._state
+        if state == _START:
+            text = self._opening(self._held + text)
+            state = self._state
+        if state == _OPENED:
+            text = text.lstrip()
+            if not text:
+                return _NOTHING
+            state = self._state = _INSIDE
+        reasoning = ""
+        if state == _INSIDE:
+            reasoning, text = self._reasoning(self._held + text)
+            state = self._state
+        if state == _CLOSED:
+            text = text.lstrip()
+            if text:
+                self._state = _PASSING
+        return text, reasoning
+
+    def _opening(self, text: str) -> str:
+        """What follows ``<think>`` (then OPENED), all of it (PASSING), or "" (held)."""
+        self._held = ""
+        stripped = text.lstrip()
+        if stripped.startswith(OPEN):
+            self._state = _OPENED
+            return stripped[len(OPEN) :]
+        if OPEN.startswith(stripped):  # whitespace and maybe the start of the tag
+            self._held = text
+            return ""
+        self._state = _PASSING
+        return text
+
+    def _reasoning(self, text: str) -> tuple[str, str]:
+        """The reasoning in ``text`` and, once ``</think>`` came, the text after it."""
+        end = text.find(CLOSE)
+        if end >= 0:
+            self._held = ""
+            self._state = _CLOSED
+            return text[:end].rstrip(), text[end + len(CLOSE) :]
+        cut = _held_from(text)
+        self._held = text[cut:]
+        return text[:cut], ""
+
+
+def _held_from(text: str) -> int:
+    """Where the part that may still end the reasoning starts: trailing whitespace and
+    the start of ``</think>``, held until the next piece tells."""
+    cut = len(text)
+    for size in range(min(len(CLOSE) - 1, len(text)), 0, -1):
+        if text.endswith(CLOSE[:size]):
+            cut -= size
+            break
+    while cut and text[cut - 1].isspace():
+        cut -= 1
+    return cut
+
+
+def split_think_tags(content: str) -> Pieces:
+    """The answer and the reasoning in a whole content (the reasoning is "" without tags)."""
+    splitter = ThinkTagSplitter()
+    answer, reasoning = splitter.feed(content)
+    rest_answer, rest_reasoning = splitter.close()
+    return answer + rest_answer, reasoning + rest_reasoning
+
+
+class ThinkTags:
+    """The splitters of one stream, one per choice index, made when a choice first comes."""
+
+    __slots__ = ("_splitters",)
+
+    def __init__(self) -> None:
+        self._splitters: dict[int, ThinkTagSplitter] = {}
+
+    def feed(self, index: int, content: str, reasoning: str) -> Pieces:
+        splitter = self._splitters.get(index)
+        if splitter is None:
+            splitter = self._splitters[index] = ThinkTagSplitter()
+        return splitter.feed(content, reasoning)
+
+    def close(self, index: int) -> Pieces:
+        """What choice ``index`` held back, when it finishes."""
+        splitter = self._splitters.get(index)
+        return splitter.close() if splitter is not None else _NOTHING
+
+    def close_all(self) -> dict[int, Pieces]:
+        """What every choice held back, at the end of the stream (or where it was cut)."""
+        return {index: self.close(index) for index in list(self._splitters)}
+
+
+def split_completion(completion: ChatCompletion) -> ChatCompletion:
+    """The completion with tagged thinking moved to ``reasoning_content``, in place.
+
+    A choice whose message already has reasoning is left as it is.
+    """
+    for choice in completion.choices:
+        message = choice.message
+        if message.reasoning_content or not message.content:
+            continue
+        answer, reasoning = split_think_tags(message.content)
+        if reasoning or answer != message.content:
+            message.content = answer
+            message.reasoning_content = reasoning or None
+    return completion
