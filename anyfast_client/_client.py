@@ -468,9 +468,14 @@ class AsyncAnyfastClient(_BaseClient):
         return _parse(EmbeddingResponse, await _aread(response))
 
     async def embeddings_many(
-        self, requests: Sequence[EmbeddingRequest], *, concurrency: int = DEFAULT_EMBED_CONCURRENCY
+        self,
+        requests: Sequence[EmbeddingRequest],
+        *,
+        concurrency: int = DEFAULT_EMBED_CONCURRENCY,
+        on_answer: Callable[[], object] | None = None,
     ) -> list[EmbeddingResponse]:
-        """The answers to ``requests`` in their order, at most ``concurrency`` in flight.
+        """The answers to ``requests`` in their order, at most ``concurrency`` in flight;
+        ``on_answer()`` runs as each one arrives (a progress bar's step).
 
         The first failure is raised and the calls still running are cancelled.
         """
@@ -482,6 +487,8 @@ class AsyncAnyfastClient(_BaseClient):
         async def work() -> None:
             for number, request in pending:
                 answers[number] = await self.embeddings(request)
+                if on_answer is not None:
+                    on_answer()
 
         await _all_or_none([work() for _ in range(min(concurrency, len(requests)))])
         return [answers[number] for number in range(len(requests))]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar, TypeVar
 
 from langchain_core.embeddings import Embeddings
 from pydantic import (
@@ -23,6 +24,7 @@ from anyfast_client._adapter import (
     ClientOwner,
     LazyClients,
     check_base_url,
+    refuse_unknown,
     rename_aliases,
     resolve_api_key,
 )
@@ -71,6 +73,8 @@ class AnyfastEmbeddings(ClientOwner, BaseModel, Embeddings):
     """The most texts sent in one request."""
     dimensions: int | None = Field(default=None, gt=0)
     """Asks for shorter vectors; only sent when set, and only some models honour it."""
+    show_progress_bar: bool = False
+    """Draws a tqdm progress bar over the batches (on stderr), as OpenAIEmbeddings does."""
 
     _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
     _CLIENT_FIELDS: ClassVar[Mapping[str, str]] = {
@@ -81,10 +85,15 @@ class AnyfastEmbeddings(ClientOwner, BaseModel, Embeddings):
     @model_validator(mode="before")
     @classmethod
     def _aliases(cls, values: Any) -> Any:
-        """``model_name``, ``api_base`` and ``openai_api_base`` as the siblings spell them."""
+        """``model_name``, ``api_base`` and ``openai_api_base`` as the siblings spell them;
+        any other unknown name is refused with the closest setting, as the chat classes do."""
         if not isinstance(values, dict):
             return values
-        return rename_aliases(values, CONNECTION_ALIASES, "AnyfastEmbeddings")
+        values = rename_aliases(values, CONNECTION_ALIASES, "AnyfastEmbeddings")
+        # Suggestions name the fields themselves: openai_api_key is closer to the alias
+        # openai_api_base than to api_key, which is what its user means.
+        refuse_unknown(values, cls.model_fields, "AnyfastEmbeddings")
+        return values
 
     @field_validator("base_url", "embeddings_base_url")
     @classmethod
@@ -93,16 +102,17 @@ class AnyfastEmbeddings(ClientOwner, BaseModel, Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         requests, client = self._requests(texts), self._sync_client()
-        with langchain_errors():
-            return batch_vectors(requests, [client.embeddings(r) for r in requests])
+        with langchain_errors(), self._progress(len(requests)) as step:
+            return batch_vectors(requests, [step(client.embeddings(r)) for r in requests])
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         requests, client = self._requests(texts), self._async_client()
-        with langchain_errors():
-            return batch_vectors(requests, await client.embeddings_many(requests))
+        with langchain_errors(), self._progress(len(requests)) as step:
+            answers = await client.embeddings_many(requests, on_answer=lambda: step(None))
+            return batch_vectors(requests, answers)
 
     async def aembed_query(self, text: str) -> list[float]:
         return (await self.aembed_documents([text]))[0]
@@ -111,3 +121,34 @@ class AnyfastEmbeddings(ClientOwner, BaseModel, Embeddings):
         return embedding_requests(
             texts, batch_size=self.chunk_size, model=self.model, dimensions=self.dimensions
         )
+
+    @contextmanager
+    def _progress(self, batches: int) -> Iterator[Callable[[_T], _T]]:
+        """``step(x)`` returns ``x`` and, with ``show_progress_bar``, moves the bar one batch."""
+        if not self.show_progress_bar:
+            yield _unchanged
+            return
+        with _tqdm()(total=batches) as bar:
+
+            def step(answer: _T) -> _T:
+                bar.update(1)
+                return answer
+
+            yield step
+
+
+_T = TypeVar("_T")
+
+
+def _unchanged(answer: _T) -> _T:
+    return answer
+
+
+def _tqdm() -> Any:
+    # Imported on first use: most calls draw no bar, and tqdm.auto picks a notebook widget
+    # in Jupyter and a text bar elsewhere, as OpenAIEmbeddings' bar does.
+    try:
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]
+    except ImportError as exc:  # the langchain extra installs it
+        raise ImportError("show_progress_bar=True needs tqdm: pip install tqdm") from exc
+    return tqdm

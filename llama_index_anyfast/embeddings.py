@@ -70,6 +70,12 @@ class AnyfastEmbedding(ClientOwner, BaseEmbedding):
     }
 
     def __init__(self, **data: Any) -> None:
+        if "show_progress_bar" in data:  # OpenAIEmbeddings' name, brought from LangChain
+            raise TypeError(
+                "AnyfastEmbedding got an unknown keyword 'show_progress_bar': LlamaIndex draws "
+                "progress per call, get_text_embedding_batch(texts, show_progress=True) "
+                "or VectorStoreIndex.from_documents(documents, show_progress=True)"
+            )
         data = rename_aliases(data, _ALIASES, "AnyfastEmbedding")
         refuse_unknown(data, [*type(self).model_fields, *_ALIASES], "AnyfastEmbedding")
         super().__init__(**data)
