@@ -291,7 +291,7 @@ def _read_error(response: httpx.Response) -> APIStatusError:
         _read(response)
     except APIStatusError as error:  # see decoding_error: the status is kept
         return error
-    return status_error(response.status_code, response.content, response.headers)
+    return status_error(response.status_code, response.content, response.headers, url=response.url)
 
 
 async def _aread_error(response: httpx.Response) -> APIStatusError:
@@ -299,7 +299,7 @@ async def _aread_error(response: httpx.Response) -> APIStatusError:
         await _aread(response)
     except APIStatusError as error:
         return error
-    return status_error(response.status_code, response.content, response.headers)
+    return status_error(response.status_code, response.content, response.headers, url=response.url)
 
 
 def _parse(model: type[_Model], response: httpx.Response) -> _Model:

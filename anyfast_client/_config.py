@@ -40,6 +40,8 @@ DEFAULT_MAX_RETRIES = 2
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
 
 TimeoutTypes = float | httpx.Timeout | None
+# Where embeddings are served, below the origin (or a proxy's path prefix).
+_EMBEDDINGS_PATH = "/api/v3"
 
 
 def resolve_api_key(api_key: str | SecretStr | None) -> SecretStr | None:
@@ -120,8 +122,9 @@ def resolve_base_url(base_url: str | None) -> str:
 def resolve_embeddings_base_url(embeddings_base_url: str | None, base_url: str) -> str:
     """Embeddings live under ``/api/v3`` of the same origin as chat's ``/v1``.
 
-    An explicit setting wins; otherwise a chat base URL ending in ``/v1`` has
-    that part replaced, and any other one keeps its origin only.
+    An explicit setting wins; otherwise a base URL already ending in ``/api/v3`` is
+    used as it is (a path prefix before it kept), one ending in ``/v1`` has that part
+    replaced, and any other one keeps its origin only.
     """
     if embeddings_base_url is not None:
         return check_base_url(embeddings_base_url, field="embeddings_base_url")
@@ -130,8 +133,10 @@ def resolve_embeddings_base_url(embeddings_base_url: str | None, base_url: str) 
         return check_base_url(from_env, field=EMBEDDINGS_BASE_URL_ENV)
     parts = urlsplit(base_url)
     path = parts.path.rstrip("/")
+    if path.endswith(_EMBEDDINGS_PATH):
+        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
     prefix = path[: -len("/v1")] if path.endswith("/v1") else ""
-    return urlunsplit((parts.scheme, parts.netloc, f"{prefix}/api/v3", "", ""))
+    return urlunsplit((parts.scheme, parts.netloc, f"{prefix}{_EMBEDDINGS_PATH}", "", ""))
 
 
 def resolve_timeout(timeout: TimeoutTypes) -> httpx.Timeout:

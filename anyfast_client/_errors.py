@@ -161,7 +161,12 @@ class PermissionDeniedError(APIStatusError):
 
 
 class NotFoundError(APIStatusError):
-    pass
+    """404; when the URL's base misses the API's version path, ``hint`` suggests it."""
+
+    hint = ""
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}{self.hint}"
 
 
 class RequestTooLargeError(APIStatusError):
@@ -227,15 +232,53 @@ def _status_number(code: str) -> int | None:
 
 
 def status_error(
-    status: int, body: bytes | str, headers: Mapping[str, str] | None = None
+    status: int,
+    body: bytes | str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    url: httpx.URL | str | None = None,
 ) -> APIStatusError:
-    """Build the matching error from a status, a body of any shape and the headers."""
+    """Build the matching error from a status, a body of any shape, the headers and the
+    URL asked (a 404 on a base URL without ``/v1`` suggests it)."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     try:
         payload: object = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: hostile nesting
         payload = None
-    return _from_error_object(status, _error_object(payload), text, headers or {})
+    error = _from_error_object(status, _error_object(payload), text, headers or {})
+    if isinstance(error, NotFoundError) and url is not None:
+        error.hint = _version_path_hint(httpx.URL(str(url)))
+    return error
+
+
+# Each endpoint, the setting that gives its base URL, and the path that base ends in.
+_ENDPOINTS = (
+    ("/chat/completions", "base_url", "/v1"),
+    ("/embeddings", "embeddings_base_url", "/api/v3"),
+)
+
+
+def _version_path_hint(url: httpx.URL) -> str:
+    """For a URL whose base lacks its version path (``http://host:8000/chat/completions``),
+    the base it probably meant; "" when the base has it or the endpoint is not ours."""
+    path = url.path.rstrip("/")
+    for endpoint, setting, version in _ENDPOINTS:
+        base = path.removesuffix(endpoint)
+        if base != path and not base.endswith(version):
+            given = _origin_and(url, base)
+            # Another version (/v2, /api/v1) is replaced; a bare origin or prefix extended.
+            meant = _origin_and(url, _VERSION_TAIL.sub("", base) + version)
+            return f" (the {setting} {given} does not end in {version}: did you mean {meant}?)"
+    return ""
+
+
+_VERSION_TAIL = re.compile(r"(/api)?/v\d+$")
+
+
+def _origin_and(url: httpx.URL, path: str) -> str:
+    # Credentials written into a URL (user:password@host) stay out of the message.
+    shown = url.copy_with(username=None, password=None, path=path or "/", query=None, fragment=None)
+    return str(shown).rstrip("/")
 
 
 def event_error(error: Mapping[str, Any]) -> APIStatusError:
