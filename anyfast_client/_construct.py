@@ -1,15 +1,21 @@
-"""Building pydantic models without validation, for the per-chunk hot paths.
+"""Building pydantic models without validation where that is proved to change nothing.
 
-``model_construct`` does what is needed but, for fields whose default is a factory
-such as ``dict`` or ``list``, inspects the factory's signature on every call: for a
-LangChain message chunk that is most of a streamed chunk's cost. :class:`Constructor`
-settles the defaults once per class and then sets exactly what ``model_construct``
-would set: the same field values in the same order, the same ``model_fields_set``,
-no extra and no private values. For each set of field names it is called with, it
-writes one small function (as ``dataclasses`` does for ``__init__``) that builds the
-instance's ``__dict__`` as a single dict display. Classes it cannot mirror (private
-attributes, a ``model_post_init``, mutable defaults, factories reading other fields)
-go through ``model_construct`` itself.
+Validating a LangChain message chunk costs some 10 µs, most of a streamed chunk's
+cost, for values the adapter made itself. :class:`Constructor` hands out one builder
+per set of field names. A builder's first call builds the model both ways, with
+validation (``Model(**values)``) and without it (a function written for those names,
+as ``dataclasses`` writes ``__init__``, that sets the instance's ``__dict__``, fields
+set, extras and privates through pydantic's own slots), and compares the two: their
+values and their types, ``model_fields_set``, extras, private attributes and dump.
+When they agree the builder builds without validation from then on; otherwise (a
+release that adds a private attribute, a validator that changes these values, slots
+that moved) it validates every time, and says why once at DEBUG (see ``_fast``), as it
+does when ``ANYFAST_FAST_PATHS=0`` is set. Nothing here looks at pydantic before a
+builder's first call.
+
+The proof holds for the field names and the kind of values of the first call: a caller
+gives a builder values of one kind (text content, a dict of its own), that validation
+keeps as they are. Tests hold every builder the adapters use to the validated result.
 """
 
 from __future__ import annotations
@@ -17,33 +23,38 @@ from __future__ import annotations
 import enum
 import keyword
 from collections.abc import Callable
+from types import FunctionType
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
-__all__ = ["SLOT_SETTERS", "Constructor"]
+from ._fast import FAST_PATHS_VARIABLE, fast_paths_enabled, stand_down, take_up
+
+__all__ = ["Constructor"]
 
 _Model = TypeVar("_Model", bound=BaseModel)
 _IMMUTABLE = (type(None), str, int, float, bool, bytes, tuple, frozenset, enum.Enum)
 # Factories written as a display: a new, empty container per instance, as the call gives.
 _DISPLAYS: dict[Any, str] = {dict: "{}", list: "[]"}
+_SLOTS = {
+    "_dict": "__dict__",
+    "_fields_set": "__pydantic_fields_set__",
+    "_extra": "__pydantic_extra__",
+    "_private": "__pydantic_private__",
+}
 
 
 class Constructor(Generic[_Model]):
-    """``Constructor(Model)(**fields)`` is ``Model.model_construct(**fields)``, only faster.
+    """``Constructor(Model)(**fields)`` builds what ``Model(**fields)`` builds, faster.
 
-    The caller vouches that the fields are what validation would have produced,
-    and gives every required field. :meth:`taking` hands out the builder for one set
-    of field names, to be called with exactly those keywords.
+    :meth:`taking` hands out the builder for one set of field names, to be called
+    with exactly those keywords; it validates until its first call proves it need not.
     """
 
-    __slots__ = ("_builders", "_extra", "_fields", "_model")
+    __slots__ = ("_builders", "_model")
 
     def __init__(self, model: type[_Model]) -> None:
         self._model = model
-        self._extra = model.model_config.get("extra") == "allow"
-        self._fields = dict(model.model_fields) if _mirrorable(model) else None
         self._builders: dict[tuple[str, ...], Callable[..., _Model]] = {}
 
     def __call__(self, **values: Any) -> _Model:
@@ -53,80 +64,157 @@ class Constructor(Generic[_Model]):
         """The builder for exactly these keyword-only fields (written once, then kept)."""
         builder = self._builders.get(names)
         if builder is None:
-            builder = self._builders[names] = self._write(names)
+            builder = self._builders[names] = _first_use_builder(self._model, names)
         return builder
 
-    def _write(self, names: tuple[str, ...]) -> Callable[..., _Model]:
-        fields = self._fields
-        model = self._model
-        if fields is None or not _plain_names(names, fields):
-            return lambda **values: model.model_construct(**values)
-        namespace: dict[str, Any] = {"_new": model.__new__, "_model": model, **SLOT_SETTERS}
-        entries = []
-        # Declaration order, the order model_construct sets the fields in.
-        for position, (name, field) in enumerate(fields.items()):
-            if name in names:
-                value = name
-            elif field.is_required():
-                continue  # left unset, as model_construct leaves it
-            elif field.default_factory is not None:
-                value = _DISPLAYS.get(field.default_factory) or f"_f{position}()"
-                namespace[f"_f{position}"] = field.default_factory
-            else:
-                value = f"_d{position}"
-                namespace[f"_d{position}"] = field.default
-            entries.append(f"{name!r}: {value}")
-        given = "{" + ", ".join(repr(name) for name in names) + "}" if names else "set()"
-        source = (f"def build(*, {', '.join(names)}):\n" if names else "def build():\n") + (
-            # Local names start with "_": no field name does, so none is shadowed.
-            "    _instance = _new(_model)\n"
-            f"    _dict(_instance, {{{', '.join(entries)}}})\n"
-            f"    _fields_set(_instance, {given})\n"
-            f"    _extra(_instance, {'{}' if self._extra else 'None'})\n"
-            "    _private(_instance, None)\n"
-            "    return _instance\n"
-        )
-        # The source holds only field names checked to be plain identifiers (the values
-        # are looked up in ``namespace``), as dataclasses writes its __init__.
-        exec(compile(source, f"<Constructor {model.__qualname__}>", "exec"), namespace)  # noqa: S102
-        builder: Callable[..., _Model] = namespace["build"]
-        return builder
+    def on_fast_path(self, *names: str) -> bool | None:
+        """Whether the builder for these names builds without validation (None: not used yet)."""
+        builder = self._builders.get(names)
+        code = getattr(builder, "__code__", None)
+        if code is None or code.co_name == "build":
+            return None
+        return bool(code.co_name == "build_fast")
 
 
-# Setters of the slots every pydantic model has, by the names generated code calls
-# them: their descriptors, which ``object.__setattr__`` would first look up.
-SLOT_SETTERS: dict[str, Callable[[Any, Any], None]] = {
-    "_dict": BaseModel.__dict__["__dict__"].__set__,
-    "_fields_set": BaseModel.__dict__["__pydantic_fields_set__"].__set__,
-    "_extra": BaseModel.__dict__["__pydantic_extra__"].__set__,
-    "_private": BaseModel.__dict__["__pydantic_private__"].__set__,
-}
+def _first_use_builder(model: type[_Model], names: tuple[str, ...]) -> Callable[..., _Model]:
+    """The builder for ``names``: a function whose first call settles how it builds.
+
+    Callers keep the function they were given (the adapters take theirs at import), so
+    it is settled in place: its code becomes the fast or the validated builder's, written
+    in the same namespace, and later calls cost no more than that builder's.
+    """
+    label = f"{model.__qualname__}({', '.join(names)})"
+    if not (len(set(names)) == len(names) and all(map(_plain_name, names))):
+        stand_down(label, "names that cannot be keyword parameters")
+        return lambda **values: model(**values)
+    namespace: dict[str, Any] = {"_model": model}
+    _compile(_source("build", names, f"_settle(_stub, {{{_keywords(names, ': ')}}})"), namespace)
+    _compile(_source("build_validated", names, f"_model({_keywords(names, '=')})"), namespace)
+    builder: Callable[..., _Model] = namespace["build"]
+    namespace["_stub"] = builder  # by a name no field's parameter can shadow
+
+    def settle(stub: FunctionType, values: dict[str, Any]) -> _Model:
+        validated = model(**values)  # what every builder must give; raises for bad values
+        fast = _proved_builder(model, names, namespace, values, validated, label)
+        if fast:
+            take_up(label)
+        stub.__code__ = namespace["build_fast" if fast else "build_validated"].__code__
+        return validated
+
+    namespace["_settle"] = settle
+    return builder
 
 
-def _plain_names(names: tuple[str, ...], fields: dict[str, FieldInfo]) -> bool:
-    """Whether the names are distinct fields that can be written as parameters."""
-    return len(set(names)) == len(names) and all(
-        _plain_name(name) and name in fields for name in names
+def _proved_builder(
+    model: type[BaseModel],
+    names: tuple[str, ...],
+    namespace: dict[str, Any],
+    values: dict[str, Any],
+    validated: BaseModel,
+    label: str,
+) -> bool:
+    """Whether a builder without validation, written into ``namespace``, is proved to
+    build what validation built from ``values``; says why not when it is not."""
+    if not fast_paths_enabled():
+        stand_down(label, f"{FAST_PATHS_VARIABLE} is set")
+        return False
+    try:
+        _write_fast(model, names, namespace)
+        difference = _difference(namespace["build_fast"](**values), validated)
+    except _NotMirrored as exc:
+        difference = str(exc)
+    except Exception as exc:  # anything the check relies on that fails means: validate
+        difference = f"the check failed: {exc!r}"
+    if difference is not None:
+        stand_down(label, difference)
+        return False
+    return True
+
+
+def _write_fast(model: type[BaseModel], names: tuple[str, ...], namespace: dict[str, Any]) -> None:
+    """Write ``build_fast``: the instance's slots set as ``model_construct`` sets them."""
+    fields = model.model_fields
+    missing = [name for name in names if name not in fields]
+    if missing:
+        raise _NotMirrored(f"not fields: {', '.join(missing)}")
+    namespace.update({name: _slot_setter(slot) for name, slot in _SLOTS.items()})
+    namespace["_new"] = model.__new__
+    entries = []
+    # Declaration order, the order validation sets the fields in.
+    for position, (name, field) in enumerate(fields.items()):
+        if name in names:
+            value = name
+        elif field.is_required():
+            raise _NotMirrored(f"required field {name!r} not given")
+        elif field.default_factory is not None:
+            value = _DISPLAYS.get(field.default_factory) or f"_f{position}()"
+            namespace[f"_f{position}"] = field.default_factory
+        elif isinstance(field.default, _IMMUTABLE):  # a mutable one is copied per instance
+            value = f"_d{position}"
+            namespace[f"_d{position}"] = field.default
+        else:
+            raise _NotMirrored(f"field {name!r} has a mutable default")
+        entries.append(f"{name!r}: {value}")
+    given = "{" + ", ".join(map(repr, names)) + "}" if names else "set()"
+    extra = "{}" if model.model_config.get("extra") == "allow" else "None"
+    # Local names start with "_": no field name given here does, so none is shadowed.
+    body = (
+        "_instance = _new(_model)\n"
+        f"    _dict(_instance, {{{', '.join(entries)}}})\n"
+        f"    _fields_set(_instance, {given})\n"
+        f"    _extra(_instance, {extra})\n"
+        "    _private(_instance, None)\n"
+        "    return _instance"
     )
+    _compile(_source("build_fast", names, body, returns=False), namespace)
+
+
+class _NotMirrored(Exception):
+    """The class has something a builder without validation does not set up."""
+
+
+def _slot_setter(slot: str) -> Callable[[Any, Any], None]:
+    """The setter of a slot every pydantic model has: its descriptor, which
+    ``object.__setattr__`` would look up first."""
+    setter: Callable[[Any, Any], None] = BaseModel.__dict__[slot].__set__
+    return setter
+
+
+def _difference(built: BaseModel, validated: BaseModel) -> str | None:
+    """What differs between a model built without validation and the validated one."""
+    if type(built) is not type(validated):
+        return f"built a {type(built).__name__}"
+    checks: dict[str, Callable[[BaseModel], object]] = {
+        "values": lambda model: list(model.__dict__.items()),
+        "value types": lambda model: [type(value) for value in model.__dict__.values()],
+        "fields set": lambda model: model.model_fields_set,
+        "extras": lambda model: model.__pydantic_extra__,
+        "private attributes": lambda model: model.__pydantic_private__,
+        "dump": lambda model: model.model_dump(warnings=False),
+    }
+    for what, read in checks.items():
+        if read(built) != read(validated):
+            return f"validation gives other {what}"
+    return None
 
 
 def _plain_name(name: str) -> bool:
     return name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_")
 
 
-def _mirrorable(model: type[BaseModel]) -> bool:
-    """Whether instances can be set up without model_construct's own handling."""
-    if model.__private_attributes__ or model.__pydantic_post_init__ is not None:
-        return False
-    fields = model.model_fields.values()
-    return all(_plain_default(field) for field in fields) and all(
-        _plain_name(name) for name in model.model_fields
-    )
+def _keywords(names: tuple[str, ...], separator: str) -> str:
+    """``a: a, b: b`` (a dict display's entries, with ``": "``) or ``a=a, b=b``."""
+    if separator == ": ":
+        return ", ".join(f"{name!r}: {name}" for name in names)
+    return ", ".join(f"{name}={name}" for name in names)
 
 
-def _plain_default(field: FieldInfo) -> bool:
-    if field.default_factory is not None:
-        # Factories that read the other fields (pydantic 2.10+) are left to pydantic.
-        return not getattr(field, "default_factory_takes_validated_data", False)
-    # model_construct deep-copies a mutable default; a shared immutable one is the same.
-    return field.is_required() or isinstance(field.default, _IMMUTABLE)
+def _source(function: str, names: tuple[str, ...], body: str, *, returns: bool = True) -> str:
+    parameters = f"*, {', '.join(names)}" if names else ""
+    return f"def {function}({parameters}):\n    {'return ' if returns else ''}{body}\n"
+
+
+def _compile(source: str, namespace: dict[str, Any]) -> None:
+    # The source holds only field names checked to be plain identifiers (the values are
+    # looked up in ``namespace``), as dataclasses writes its __init__.
+    exec(compile(source, f"<Constructor {namespace['_model'].__qualname__}>", "exec"), namespace)  # noqa: S102

@@ -12,7 +12,14 @@ from __future__ import annotations
 import logging
 import os
 
-__all__ = ["FAST_PATHS_VARIABLE", "fast_paths_enabled", "stand_down", "stood_down"]
+__all__ = [
+    "FAST_PATHS_VARIABLE",
+    "fast_paths_enabled",
+    "stand_down",
+    "stood_down",
+    "take_up",
+    "taken_up",
+]
 
 #: Set to ``0`` (or ``false``, ``no``, ``off``) to turn every fast path off.
 FAST_PATHS_VARIABLE = "ANYFAST_FAST_PATHS"
@@ -20,6 +27,7 @@ _OFF = {"0", "false", "no", "off"}
 
 logger = logging.getLogger("anyfast_client")
 _reported: dict[str, str] = {}
+_taken: set[str] = set()
 
 
 def fast_paths_enabled() -> bool:
@@ -38,3 +46,13 @@ def stand_down(name: str, reason: str) -> None:
 def stood_down() -> dict[str, str]:
     """The fast paths that stood down in this process, with the reason each gave."""
     return dict(_reported)
+
+
+def take_up(name: str) -> None:
+    """Record that the fast path ``name`` passed its first-use check and is in use."""
+    _taken.add(name)
+
+
+def taken_up() -> set[str]:
+    """The fast paths in use in this process (what tests hold the current versions to)."""
+    return set(_taken)

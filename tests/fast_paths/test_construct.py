@@ -1,68 +1,115 @@
-"""Constructor builds exactly what model_construct builds, or leaves the class to it."""
+"""Constructor builds exactly what validation builds: without it once its first call proves
+that changes nothing, with it when anything it relies on fails (both sides of each check)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessageChunk
+from langchain_core.outputs import ChatGenerationChunk
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
+    MessageRole,
     TextBlock,
     ThinkingBlock,
     ToolCallBlock,
 )
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from anyfast_client import _construct
 from anyfast_client._construct import Constructor
+from anyfast_client._fast import FAST_PATHS_VARIABLE, stood_down, taken_up
 
 from ._support import same
 
 
-@pytest.mark.parametrize(
-    ("model", "fields"),
-    [
-        (AIMessageChunk, {"content": "x", "response_metadata": {"model_provider": "anyfast"}}),
-        (TextBlock, {"text": "Hello"}),
-        (ThinkingBlock, {"content": "Hm", "num_tokens": 3}),
-        (ToolCallBlock, {"tool_call_id": "c", "tool_name": "f", "tool_kwargs": {"a": 1}}),
-        (ChatMessage, {"role": "assistant", "blocks": [], "additional_kwargs": {}}),
-        (ChatResponse, {"message": ChatMessage(), "delta": "x", "raw": None}),
-    ],
-)
-def test_constructor_equals_model_construct(model: type[BaseModel], fields: dict[str, Any]) -> None:
-    same(Constructor(model)(**fields), model.model_construct(**fields))
-    same(Constructor(model).taking(*fields)(**fields), model.model_construct(**fields))
+@pytest.fixture(autouse=True)
+def _fast_paths_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These builders are new in each test: the switch is read at their first call."""
+    monkeypatch.delenv(FAST_PATHS_VARIABLE, raising=False)
 
 
-def test_constructor_builders_take_exactly_their_fields() -> None:
+_MESSAGE = AIMessageChunk(content="Hi", response_metadata={"model_provider": "anyfast"})
+
+# The framework classes the adapters build, with the kind of values they give.
+FRAMEWORK = [
+    (AIMessageChunk, {"content": "x", "response_metadata": {"model_provider": "anyfast"}}),
+    (
+        AIMessageChunk,
+        {
+            "content": "",
+            "additional_kwargs": {"reasoning_content": "Hm"},
+            "response_metadata": {"model_provider": "anyfast"},
+        },
+    ),
+    (ChatGenerationChunk, {"message": _MESSAGE, "text": _MESSAGE.text}),
+    (TextBlock, {"text": "Hello"}),
+    (ThinkingBlock, {"content": "Hm", "num_tokens": 3}),
+    (ToolCallBlock, {"tool_call_id": "c", "tool_name": "f", "tool_kwargs": {"a": 1}}),
+    (ToolCallBlock, {"tool_call_id": None, "tool_name": "f", "tool_kwargs": '{"a"'}),
+    (
+        ChatMessage,
+        {"role": MessageRole.ASSISTANT, "blocks": [TextBlock(text="a")], "additional_kwargs": {}},
+    ),
+    (ChatResponse, {"message": ChatMessage(), "delta": "x", "raw": None, "additional_kwargs": {}}),
+]
+
+
+@pytest.mark.parametrize(("model", "fields"), FRAMEWORK)
+def test_framework_classes_are_built_without_validation_as_validation_builds_them(
+    model: type[BaseModel], fields: dict[str, Any]
+) -> None:
+    constructor = Constructor(model)
+    build = constructor.taking(*fields)
+    assert constructor.on_fast_path(*fields) is None  # not settled before its first call
+    same(build(**fields), model(**fields))
+    assert constructor.on_fast_path(*fields) is True
+    same(build(**fields), model(**fields))
+    same(constructor(**fields), model(**fields))
+
+
+def test_builders_take_exactly_their_fields() -> None:
     build = Constructor(TextBlock).taking("text")
+    build(text="a")
     with pytest.raises(TypeError):
         build(text="a", block_type="text")
     with pytest.raises(TypeError):
         build()
-    # Names that are not plain fields go through model_construct, which keeps them out.
-    odd = Constructor(TextBlock).taking("no_such_field")(no_such_field=1)
-    same(odd, TextBlock.model_construct(no_such_field=1))
 
 
 class _Shadowing(BaseModel):
     instance: int
     model: str = "m"
+    build: str = "b"
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-def test_constructor_builders_handle_fields_named_like_their_own_locals() -> None:
-    built = Constructor(_Shadowing).taking("instance", "model")(instance=3, model="x")
-    same(built, _Shadowing.model_construct(instance=3, model="x"))
+def test_builders_handle_fields_named_like_their_own_names() -> None:
+    constructor = Constructor(_Shadowing)
+    for _ in range(2):  # the first call settles, the second builds without validation
+        built = constructor.taking("instance", "model", "build")(instance=3, model="x", build="y")
+        same(built, _Shadowing(instance=3, model="x", build="y"))
+    assert constructor.on_fast_path("instance", "model", "build") is True
 
 
-def test_constructor_gives_each_instance_its_own_defaults() -> None:
-    build = Constructor(AIMessageChunk)
-    first, second = build(content="a"), build(content="b")
-    first.tool_calls.append({"name": "f", "args": {}, "id": None, "type": "tool_call"})
-    assert second.tool_calls == []
+def test_each_instance_gets_its_own_defaults() -> None:
+    build = Constructor(AIMessageChunk).taking("content")
+    first, second, third = build(content="a"), build(content="b"), build(content="c")
+    second.tool_calls.append({"name": "f", "args": {}, "id": None, "type": "tool_call"})
+    assert first.tool_calls == third.tool_calls == []
+
+
+def test_a_class_that_proves_out_is_taken_up_and_not_stood_down() -> None:
+    class Plain(BaseModel):
+        name: str = "a"
+
+    build = Constructor(Plain).taking("name")
+    same(build(name="b"), Plain(name="b"))
+    assert _label(Plain, "name") in taken_up()
+    assert _label(Plain, "name") not in stood_down()
 
 
 class _Private(BaseModel):
@@ -70,15 +117,145 @@ class _Private(BaseModel):
     _secret: str = PrivateAttr(default="hidden")
 
 
+class _PostInit(BaseModel):
+    name: str = "a"
+
+    def model_post_init(self, context: Any, /) -> None:
+        self.name = self.name.upper()
+
+
+class _Normalising(BaseModel):
+    name: str = "a"
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
+class _Converting(BaseModel):
+    role: MessageRole = MessageRole.USER
+
+
 class _MutableDefault(BaseModel):
     tags: list[str] = ["a"]  # pydantic copies it per instance
-    other: list[str] = Field(default_factory=list)
 
 
-@pytest.mark.parametrize("model", [_Private, _MutableDefault])
-def test_constructor_leaves_what_it_cannot_mirror_to_pydantic(model: type[BaseModel]) -> None:
-    built = Constructor(model)()
-    same(built, model.model_construct())
-    if isinstance(built, _MutableDefault):
-        built.tags.append("b")
-        assert _MutableDefault.model_construct().tags == ["a"]
+class _FactoryOfData(BaseModel):
+    name: str = "a"
+    label: str = Field(default_factory=lambda data: data["name"] + "!")
+
+
+class _Required(BaseModel):
+    name: str
+    size: int
+
+
+class _Ignoring(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str = "a"
+
+
+# Each thing a builder relies on, broken: (model, the call's fields, the reason given).
+BROKEN = [
+    (_Private, {"name": "b"}, "private attributes"),
+    (_PostInit, {"name": "b"}, "values"),
+    (_Normalising, {"name": " b "}, "values"),
+    (_Converting, {"role": "assistant"}, "value types"),  # validation makes it a MessageRole
+    (_MutableDefault, {}, "mutable default"),
+    (_FactoryOfData, {"name": "b"}, "the check failed"),
+]
+
+
+@pytest.mark.parametrize(("model", "fields", "reason"), BROKEN)
+def test_a_builder_whose_check_fails_validates_and_says_why_once(
+    model: type[BaseModel], fields: dict[str, Any], reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    constructor = Constructor(model)
+    build = constructor.taking(*fields)
+    with caplog.at_level(logging.DEBUG, logger="anyfast_client"):
+        for _ in range(3):
+            same(build(**fields), model(**fields))
+    assert constructor.on_fast_path(*fields) is False
+    label = _label(model, *fields)
+    assert reason in stood_down()[label]
+    assert label not in taken_up()
+    logged = [record for record in caplog.records if label in record.getMessage()]
+    assert len(logged) == 1 and logged[0].levelno == logging.DEBUG
+
+
+def test_the_same_values_on_a_class_that_proves_out_go_fast() -> None:
+    # The other side of _Normalising: a value the validator keeps as it is.
+    constructor = Constructor(_Normalising)
+    same(constructor.taking("name")(name="b"), _Normalising(name="b"))
+    assert constructor.on_fast_path("name") is True
+
+
+def test_names_that_are_not_fields_or_not_parameters_are_validated() -> None:
+    built = Constructor(_Ignoring).taking("no_such_field")(no_such_field=1)
+    same(built, _Ignoring(no_such_field=1))  # type: ignore[call-arg]
+    assert "not fields" in stood_down()["_Ignoring(no_such_field)"]
+    built = Constructor(TextBlock).taking("text", "_odd")(text="a", _odd=1)
+    same(built, TextBlock(text="a", _odd=1))
+    assert "keyword parameters" in stood_down()["TextBlock(text, _odd)"]
+
+
+def test_a_required_field_left_out_is_refused_as_validation_refuses_it() -> None:
+    build = Constructor(_Required).taking("name")
+    with pytest.raises(ValidationError):
+        build(name="a")
+    with pytest.raises(ValidationError):
+        build(name="a")  # still unsettled: the values were not ones to prove anything with
+
+
+def test_values_validation_refuses_leave_the_builder_to_its_next_call() -> None:
+    class Sized(BaseModel):
+        size: int = 0
+
+    constructor = Constructor(Sized)
+    build = constructor.taking("size")
+    with pytest.raises(ValidationError):
+        build(size="many")
+    assert constructor.on_fast_path("size") is None
+    same(build(size=3), Sized(size=3))
+    assert constructor.on_fast_path("size") is True
+
+
+def test_pydantic_slots_that_moved_send_builders_to_validation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Slotted(BaseModel):
+        name: str = "a"
+
+    monkeypatch.setitem(_construct._SLOTS, "_extra", "__pydantic_extras_renamed__")
+    constructor = Constructor(Slotted)
+    same(constructor.taking("name")(name="b"), Slotted(name="b"))
+    assert constructor.on_fast_path("name") is False
+    assert "the check failed" in stood_down()[_label(Slotted, "name")]
+
+
+def test_the_switch_sends_every_new_builder_to_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Switched(BaseModel):
+        name: str = "a"
+
+    monkeypatch.setenv(FAST_PATHS_VARIABLE, "0")
+    constructor = Constructor(Switched)
+    same(constructor.taking("name")(name="b"), Switched(name="b"))
+    assert constructor.on_fast_path("name") is False
+    assert stood_down()[_label(Switched, "name")] == f"{FAST_PATHS_VARIABLE} is set"
+
+
+def test_importing_the_core_reads_nothing_of_pydantic_models() -> None:
+    # A builder handed out (as the adapters take theirs at import) has looked at nothing.
+    class Untouched(BaseModel):
+        name: str = "a"
+
+    constructor = Constructor(Untouched)
+    constructor.taking("name")
+    assert constructor.on_fast_path("name") is None
+    assert _label(Untouched, "name") not in {*stood_down(), *taken_up()}
+
+
+def _label(model: type[BaseModel], *names: str) -> str:
+    """The name a builder is recorded by (see anyfast_client._fast)."""
+    return f"{model.__qualname__}({', '.join(names)})"
