@@ -117,12 +117,12 @@ _PROFILES: dict[str, ModelProfile] = {
 def _not_a_body_field(name: str, valid: set[str]) -> str:
     match = close_match(name, valid)
     # Only a request setting is worth naming: the list below names every connection one.
-    guess = f" (did you mean {match!r}?)" if match and not _is_connection(match) else ""
+    guess = f"; did you mean {match!r}?" if match and not _is_connection(match) else "."
     return (
-        f"ChatAnyfast has no setting {name!r}{guess}, and a connection setting is never sent "
-        "in the request body: use base_url (or api_base / openai_api_base), api_key (or "
-        "ANYFAST_API_KEY), timeout (or request_timeout), max_retries, default_headers, "
-        "http_client or http_async_client."
+        f"ChatAnyfast has no setting {name!r}{guess} A name like it is never sent in the "
+        "request body, in case it sets up the connection: for that use base_url (or api_base "
+        "/ openai_api_base), api_key (or ANYFAST_API_KEY), timeout (or request_timeout), "
+        "max_retries, default_headers, http_client or http_async_client."
     )
 
 
