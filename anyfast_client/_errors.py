@@ -70,8 +70,9 @@ class MissingAPIKeyError(AnyfastError, ValueError):
         self,
         message: str = (
             "No Anyfast API key: pass api_key=... or set the ANYFAST_API_KEY environment "
-            "variable. A pickled client or model never carries its key: where it is "
-            "unpickled, the key comes from ANYFAST_API_KEY."
+            "variable (offline, `python -m anyfast_client.testing` serves a local simulation "
+            "and prints what to export). A pickled client or model never carries its key: "
+            "where it is unpickled, the key comes from ANYFAST_API_KEY."
         ),
     ) -> None:
         super().__init__(message)

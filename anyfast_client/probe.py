@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import ipaddress
 import json
 import os
 import sys
@@ -46,7 +47,7 @@ from anyfast_client import (
     VideoURL,
 )
 
-__all__ = ["MAX_REQUESTS", "Finding", "main", "render", "run_probe"]
+__all__ = ["MAX_REQUESTS", "Finding", "main", "render", "run_probe", "summary"]
 
 MAX_REQUESTS = 25
 _TIMEOUT = httpx.Timeout(120.0, connect=10.0)
@@ -685,13 +686,37 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         print(json.dumps(rows, indent=2).replace(key, "[key]"), file=out)
         return 0
     print(render(findings, secret=key), file=out)
-    differ = sum(1 for f in findings if f.verdict == "differs")
-    print(
-        f"\n{probe.transport.sent} requests sent; {differ} point(s) differ from the "
-        "documentation. Please report the table to the project.",
-        file=out,
-    )
+    print(f"\n{summary(findings, probe.transport.sent, str(probe.client.base_url))}", file=out)
     return 0
+
+
+def summary(findings: Sequence[Finding], sent: int, base_url: str) -> str:
+    """The closing line: what differs, and whether the table is worth reporting."""
+    differ = sum(1 for f in findings if f.verdict == "differs")
+    counted = f"{sent} requests sent; {differ} point(s) differ from the documentation."
+    if not _on_this_machine(base_url):
+        return f"{counted} Please report the table to the project."
+    # The local test server implements what is documented and simulates the rest: its
+    # learned rows say nothing about the live API.
+    if differ:
+        return (
+            f"{counted} {base_url} is on this machine: if it is the local test server "
+            "(python -m anyfast_client.testing), please report the rows that differ."
+        )
+    return (
+        f"{counted} {base_url} is on this machine: if it is the local test server "
+        "(python -m anyfast_client.testing), its answers are simulated; nothing to report."
+    )
+
+
+def _on_this_machine(base_url: str) -> bool:
+    host = httpx.URL(base_url).host
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 if __name__ == "__main__":

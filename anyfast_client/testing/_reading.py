@@ -16,6 +16,15 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _QUERY = re.compile(r"(?:Query|Question):\s*(.+?)\s*(?:\n\s*Answer:.*)?$", re.S | re.I)
 _MARKER = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _SENTENCE = re.compile(r"[^.?!\n]+[.?!]?")
+_ASKED = re.compile(
+    r"\b(?:which|what|whose|how\s+many|how\s+much)\s+(?:(?:is|are|was|were)\s+)?"
+    r"(?:(?:the|a|an)\s+)?([a-z]+)",
+    re.I,
+)
+_KEYS = re.compile(r"\b(?:keys?|fields?|properties)\b:?([^.?!:;\n]*)", re.I)
+_KEY_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+_IDENTIFIER = re.compile(r"[`'\"]?([A-Za-z_]\w*)[`'\"]?")
+_CONTRACTION = re.compile(r"['\u2019](?:s|re|ve|ll|d|m|t)$", re.I)
 
 STOPWORDS = frozenset(
     re.findall(
@@ -26,7 +35,7 @@ STOPWORDS = frozenset(
         this that these those it its i you he she we they me my your our their his her them
         us not no yes please tell name give say one two sentence sentences answer question
         query use call using only just some any all also very much many more most extract
-        list find show get describe explain write summarise summarize translate""",
+        list find show get describe explain write summarise summarize translate json""",
     )
 )
 
@@ -39,18 +48,75 @@ def terms(text: str) -> list[str]:
     return [word for word in words if word not in STOPWORDS]
 
 
+def field_terms(name: str) -> list[str]:
+    """The words of a field or tool name: ``get_weather`` and ``getWeather`` are get, weather."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ")
+    return [word.lower() for word in spaced.split() if word]
+
+
+def mentions(term: str, words: set[str]) -> bool:
+    """``term`` is among ``words``, or starts one of three letters or more ("age", "aged")."""
+    return term in words or (len(term) >= 3 and any(word.startswith(term) for word in words))
+
+
+def asked(text: str) -> set[str]:
+    """What a question asks for: "Which city has..." a city, "What is the height of..." height."""
+    return {term for match in _ASKED.finditer(text) for term in terms(match.group(1))}
+
+
+def key_names(text: str) -> list[str]:
+    """Key names a prompt asks for: quoted words, else those listed after "keys" or "fields"."""
+    quoted = re.findall(r"([`'\"])([A-Za-z_]\w*)\1", text)
+    if quoted:
+        return list(dict.fromkeys(word for _, word in quoted))
+    found: list[str] = []
+    for match in _KEYS.finditer(text):
+        for chunk in _KEY_SPLIT.split(match.group(1).strip()):
+            words = chunk.split()
+            key = _IDENTIFIER.fullmatch(words[0]) if words else None
+            if key is None:
+                break
+            found.append(key.group(1))
+            if len(words) > 1:
+                break
+    return list(dict.fromkeys(found))
+
+
+def without_key_names(text: str) -> str:
+    """The prompt less its list of key names, which say nothing about the values."""
+    text = re.sub(r"([`'\"])[A-Za-z_]\w*\1", " ", text)
+    return _KEYS.sub(" ", text)
+
+
 def overlap(question: str, passage: str) -> int:
     return len(set(terms(question)) & set(terms(passage)))
 
 
 def names(text: str) -> list[str]:
-    """Capitalised phrases ("Lisbon", "New York"), without capitalised function words."""
-    found = []
+    """Capitalised phrases ("Lisbon", "New York") in the order written, function words left out.
+
+    A sentence's first word is capitalised whatever it is ("What's", "Check"): a phrase
+    starting a sentence comes after the names inside sentences, as a last resort.
+    """
+    inside: list[str] = []
+    opening: list[str] = []
     for match in _NAME.finditer(text):
-        words = [w for w in match.group().split() if w.lower() not in STOPWORDS]
-        if words and not _CODE.fullmatch(words[0]):
-            found.append(" ".join(words))
-    return list(dict.fromkeys(found))
+        words = match.group().split()
+        kept = [w for w in words if not _is_function_word(w)]
+        if not kept or _CODE.fullmatch(kept[0]):
+            continue
+        starts = kept[0] == words[0] and _starts_sentence(text, match.start())
+        (opening if starts else inside).append(" ".join(kept))
+    return list(dict.fromkeys(inside + opening))
+
+
+def _is_function_word(word: str) -> bool:
+    return _CONTRACTION.sub("", word).lower() in STOPWORDS
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"'(")
+    return not before or before[-1] in ".?!\n"
 
 
 def codes(text: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
+import logging
 import os
 import socket
 import sys
@@ -441,6 +442,9 @@ def live_or_local(*, url_field: str = "base_url") -> Iterator[dict[str, str]]:
     if os.environ.get("ANYFAST_API_KEY"):
         yield {}
         return
-    print("ANYFAST_API_KEY is not set: using the local test server.\n")
+    # A notice, not output: on stderr (through logging), so piped answers stay clean.
+    logging.getLogger("anyfast_client.testing").warning(
+        "ANYFAST_API_KEY is not set: using the local test server (simulated answers)."
+    )
     with AnyfastTestServer() as server:
         yield {"api_key": server.api_key or "test-key", url_field: server.base_url}

@@ -8,14 +8,20 @@ always wins. The same request always gets the same reply.
   ``Query:`` line) is answered by quoting the passage sharing most words with the question.
 - A plain question gets an answer that names it and says it is simulated; a follow-up names
   the question before it, so a conversation sent with its history shows it.
-- With tools, it calls the tool the prompt names (else the first), its arguments filled from
-  the prompt against the schema: a place named becomes ``city``, a code such as USD
-  ``currency``, numbers the numeric fields. After a tool result, it answers with the result.
-- ``json_schema`` output is filled the same way; ``json_object`` uses the quoted key names.
+- With tools, it calls the tool the prompt names, else the one whose name and description
+  share most words with the prompt (the first on a tie), its arguments taken from the
+  prompt's names, codes and numbers by the schema: "What's the weather in Paris?" gives
+  ``city="Paris"``, "100 USD" ``amount=100, currency="USD"``. After a tool result, it
+  answers with the result.
+- Structured output (``json_schema``, a forced tool, ``json_object`` with the keys the
+  prompt lists) is a form: a field is filled only where the prompt says what it means,
+  else it holds a typed placeholder such as ``"<country>"`` (see ``_schema``).
 - With ``enable_thinking``, the reasoning talks about the question and the plan.
 - ``stop`` and ``max_completion_tokens`` cut the answer; a word counts as a token, an image
   as 85 and a video as 200.
-- Embeddings are hashed bags of words, normalised: texts sharing words are close.
+- ``preserve_thinking`` counts earlier turns' reasoning in ``prompt_tokens``.
+- Embeddings are bags of content words, normalised: the more words two texts share, the
+  higher their cosine, which is never negative.
 """
 
 from __future__ import annotations
@@ -51,8 +57,13 @@ VIDEO_TOKENS: Final = 200
 def prompt_usage(request: JSONDict) -> tuple[int, int, int]:
     """(text, image, video) tokens of the prompt: a word is a token, media cost a flat rate."""
     text = images = videos = 0
+    # With preserve_thinking, earlier reasoning is part of the prompt, as upstream documents.
+    preserve = request.get("preserve_thinking") is True
     for message in messages_of(request):
         text += word_count(message_text(message))
+        if preserve and isinstance(message, dict):
+            reasoning = message.get("reasoning_content")
+            text += word_count(reasoning if isinstance(reasoning, str) else None)
         image_count, video_count = media_counts(message)
         images += image_count
         videos += video_count
@@ -108,39 +119,63 @@ def _mentioned_tools(names: list[str], text: str) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
-def _pick_tools(request: JSONDict, names: list[str], text: str) -> list[str]:
+def _relevance(function: JSONDict, words: set[str]) -> int:
+    """Words a tool's name and description share with the prompt."""
+    description = function.get("description")
+    own = _reading.field_terms(str(function.get("name")))
+    own += _reading.terms(description if isinstance(description, str) else "")
+    return len({term for term in own if term not in _reading.STOPWORDS} & words)
+
+
+def _closest_tool(tools: dict[str, JSONDict], text: str) -> str:
+    """The tool sharing most words with the prompt; the first on a tie, or when none does."""
+    words = set(_reading.terms(text))
+    scores = {name: _relevance(function, words) for name, function in tools.items()}
+    return max(scores, key=lambda name: scores[name])
+
+
+def _pick_tools(request: JSONDict, tools: dict[str, JSONDict], text: str) -> list[str]:
     forced = _forced_tool(request.get("tool_choice"))
     if forced is not None:
         return [forced]
-    mentioned = _mentioned_tools(names, text)
+    mentioned = _mentioned_tools(list(tools), text)
     if not mentioned:
-        return names[:1]
+        return [_closest_tool(tools, text)]
     return mentioned if request.get("parallel_tool_calls") is not False else mentioned[:1]
 
 
-def _tool_call(index: int, name: str, function: JSONDict, text: str) -> ScriptedToolCall:
+def _is_forced(choice: Any) -> bool:
+    return choice == "required" or isinstance(choice, dict)
+
+
+def _tool_call(
+    index: int, name: str, function: JSONDict, text: str, *, form: bool
+) -> ScriptedToolCall:
     parameters = function.get("parameters")
     has_properties = isinstance(parameters, dict) and bool(parameters.get("properties"))
     # Qwen sends an empty string, not "{}", for a tool without parameters.
     arguments = ""
     if has_properties:
-        arguments = json.dumps(SchemaFaker(parameters, text).value(parameters), ensure_ascii=False)
+        faker = SchemaFaker(parameters, text, form=form, title=name)
+        arguments = json.dumps(faker.value(parameters), ensure_ascii=False)
     digest = hashlib.sha256(f"{index}:{name}:{arguments}".encode()).hexdigest()
     return ScriptedToolCall(name=name, arguments=arguments, id=f"call_{digest[:24]}")
 
 
 def choose_tool_calls(request: JSONDict, text: str) -> list[ScriptedToolCall]:
+    """Calls for the tools the prompt names, else for the one closest to it in words.
+
+    A forced tool is a form to fill (structured output): its fields are read strictly.
+    """
     tools = _function_tools(request)
     messages = messages_of(request)
     if not tools or request.get("tool_choice") == "none" or last_role(messages) == "tool":
         return []
-    names = _pick_tools(request, list(tools), text)
-    return [_tool_call(i, name, tools.get(name, {}), text) for i, name in enumerate(names)]
-
-
-def quoted_words(text: str) -> list[str]:
-    words = [match.group(2) for match in re.finditer(r"(['\"])([A-Za-z_]\w*)\1", text)]
-    return list(dict.fromkeys(words))
+    form = _is_forced(request.get("tool_choice"))
+    names = _pick_tools(request, tools, text)
+    return [
+        _tool_call(i, name, tools.get(name, {}), text, form=form) for i, name in enumerate(names)
+    ]
 
 
 @dataclass(frozen=True)
@@ -209,8 +244,8 @@ def _plain_answer(prompt: Prompt) -> str:
     follow_up = f', following "{prompt.earlier[-1]}"' if prompt.earlier else ""
     question = prompt.question or "(no text)"
     return (
-        f'About "{question}"{follow_up}{_media(prompt)}: this is the local test server\'s '
-        "simulated answer; with ANYFAST_API_KEY set, the real model answers."
+        f'About "{question}"{follow_up}{_media(prompt)}: a simulated answer from the local '
+        "Anyfast test server, not from a model."
     )
 
 
@@ -218,14 +253,22 @@ def _formatted(response_format: JSONDict, text: str) -> str | None:
     kind = response_format.get("type")
     if kind == "json_schema":
         spec = response_format.get("json_schema")
-        schema = spec.get("schema") if isinstance(spec, dict) else None
-        return json.dumps(SchemaFaker(schema, text).value(schema), ensure_ascii=False)
+        spec = spec if isinstance(spec, dict) else {}
+        schema, title = spec.get("schema"), str(spec.get("name") or "")
+        faker = SchemaFaker(schema, text, form=True, title=title)
+        return json.dumps(faker.value(schema), ensure_ascii=False)
     if kind == "json_object":
-        keys = quoted_words(text)
-        if not keys:
-            return json.dumps({"answer": _reading.question_of(text)}, ensure_ascii=False)
-        return json.dumps({key: f"example {key}" for key in keys})
+        return json.dumps(_json_object(text), ensure_ascii=False)
     return None
+
+
+def _json_object(text: str) -> Any:
+    """JSON mode: the keys the prompt asks for, filled as a form; else one ``answer``."""
+    keys = _reading.key_names(text)
+    if not keys:
+        return {"answer": _reading.question_of(text)}
+    schema = {"type": "object", "properties": {key: {"type": "string"} for key in keys}}
+    return SchemaFaker(schema, _reading.without_key_names(text), form=True).value(schema)
 
 
 def _answer(request: JSONDict, prompt: Prompt, text: str) -> str:
@@ -323,19 +366,19 @@ def _noise(text: str, dimension: int) -> list[float]:
 
 
 def embed(text: str, dimension: int) -> list[float]:
-    """A hashed bag of words, normalised: texts sharing words point the same way.
+    """A bag of content words, normalised: texts sharing words point the same way.
 
-    Each content word adds +1 or -1 at a position its hash picks, so cosine similarity tracks
-    word overlap; equal texts get equal vectors. A text with no content word gets a
-    pseudo-random vector of its own.
+    Each content word (stop words aside) adds 1 at a position its hash picks, so the cosine
+    of two texts grows with the words they share and is never negative; equal texts get
+    equal vectors. Two words can share a position (more often with fewer dimensions). A
+    text with no content word gets a pseudo-random vector of its own.
     """
     vector = [0.0] * dimension
     for term in _reading.terms(text):
         digest = hashlib.blake2b(term.encode(), digest_size=8).digest()
-        slot = int.from_bytes(digest[:4], "big") % dimension
-        vector[slot] += 1.0 if digest[4] & 1 else -1.0
+        vector[int.from_bytes(digest[:4], "big") % dimension] += 1.0
     if not any(vector):
-        vector = _noise(text, dimension)
+        vector = [abs(x) for x in _noise(text, dimension)]
     return _unit(vector)
 
 
