@@ -19,6 +19,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     field_validator,
+    model_validator,
 )
 
 __all__ = [
@@ -277,6 +278,20 @@ def _empty_if_none(value: Any) -> Any:
     return [] if value is None else value
 
 
+def _read_reasoning_alias(data: Any) -> Any:
+    """``reasoning`` (vLLM, some gateways) read as ``reasoning_content``, which wins when
+    both come; the other name is not kept, so it is never sent back or read twice."""
+    if type(data) is not dict or "reasoning" not in data:
+        return data
+    reasoning = data["reasoning"]
+    if reasoning is not None and not isinstance(reasoning, str | list):
+        return data  # not text: some other kind of report, kept as an extra field
+    data = {name: value for name, value in data.items() if name != "reasoning"}
+    if data.get("reasoning_content") is None:
+        data["reasoning_content"] = reasoning
+    return data
+
+
 def _default_if_none(default: Any) -> BeforeValidator:
     return BeforeValidator(lambda value: default if value is None else value)
 
@@ -331,6 +346,11 @@ class ResponseMessage(_Lenient):
     content: _Content = None
     reasoning_content: _Content = None
     tool_calls: list[ToolCall] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reasoning_alias(cls, data: Any) -> Any:
+        return _read_reasoning_alias(data)
 
     @field_validator("tool_calls", mode="before")
     @classmethod
@@ -406,6 +426,11 @@ class Delta(_Lenient):
     content: _Content = None
     reasoning_content: _Content = None
     tool_calls: list[ToolCallDelta] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reasoning_alias(cls, data: Any) -> Any:
+        return _read_reasoning_alias(data)
 
 
 class ChunkChoice(_Lenient):

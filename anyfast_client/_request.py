@@ -27,6 +27,7 @@ from ._models import ChatRequest, Message, SystemMessage, TextPart, normalize_st
 __all__ = [
     "ALIASES",
     "MODEL_SETTINGS",
+    "REASONING_EFFORTS",
     "REQUEST_FIELDS",
     "AnyfastWarning",
     "Layer",
@@ -56,6 +57,7 @@ MODEL_SETTINGS = (
     "model",
     "enable_thinking",
     "thinking_budget",
+    "reasoning_effort",
     "temperature",
     "top_p",
     "max_tokens",
@@ -63,6 +65,18 @@ MODEL_SETTINGS = (
     "presence_penalty",
     "stop",
 )
+
+#: ``reasoning_effort`` (ChatOpenAI's name) as the thinking settings it stands for, set
+#: where it is given: thinking off, or on with a cap on its tokens (None: no cap but the
+#: model's own). It is never sent: Anyfast has no such field.
+REASONING_EFFORTS: Mapping[str, Mapping[str, Any]] = {
+    "none": {"enable_thinking": False, "thinking_budget": None},
+    "minimal": {"enable_thinking": False, "thinking_budget": None},
+    "low": {"enable_thinking": True, "thinking_budget": 1024},
+    "medium": {"enable_thinking": True, "thinking_budget": 8192},
+    "high": {"enable_thinking": True, "thinking_budget": None},
+    "xhigh": {"enable_thinking": True, "thinking_budget": None},
+}
 
 _UNFORCED_TOOL_CHOICES = (None, "auto", "none")
 _WIRE_TOOL_CHOICES = ("auto", "none", "required")
@@ -112,6 +126,10 @@ def build_chat_request(
 def model_settings(model: object) -> dict[str, Any]:
     """A chat model's own layer: its set request fields; ``preserve_thinking`` only when on."""
     settings = {name: getattr(model, name) for name in MODEL_SETTINGS}
+    if settings["reasoning_effort"] is not None and "enable_thinking" not in getattr(
+        model, "model_fields_set", ()
+    ):
+        del settings["enable_thinking"]  # the default gives way to the effort
     if getattr(model, "preserve_thinking", False):
         settings["preserve_thinking"] = True
     return {name: value for name, value in settings.items() if value is not None}
@@ -135,7 +153,7 @@ def _merge(layers: Sequence[Layer]) -> tuple[dict[str, Any], dict[str, str], dic
     fields: dict[str, Any] = {}
     names: dict[str, str] = {}
     extra: dict[str, Any] = {}
-    for layer in _expanded(layers):
+    for layer in map(_with_effort, _expanded(layers)):
         for name, value in layer.values.items():
             if name in layer.ignore:
                 continue
@@ -162,7 +180,20 @@ def _expanded(layers: Sequence[Layer]) -> Iterable[Layer]:
         yield Layer(layer.values["extra_body"] or {})
 
 
-_CALL_NAMES = sorted({*REQUEST_FIELDS, *ALIASES, "extra_body"})
+def _with_effort(layer: Layer) -> Layer:
+    """The layer with ``reasoning_effort`` replaced by the thinking settings it stands for;
+    ``enable_thinking`` or ``thinking_budget`` given in the same layer win over it."""
+    if "reasoning_effort" not in layer.values:
+        return layer
+    values = dict(layer.values)
+    effort = values.pop("reasoning_effort")
+    check_setting("reasoning_effort", effort)
+    if effort is not None:
+        values = {**REASONING_EFFORTS[effort], **values}
+    return Layer(values, strict=layer.strict, where=layer.where, ignore=layer.ignore)
+
+
+_CALL_NAMES = sorted({*REQUEST_FIELDS, *ALIASES, "extra_body", "reasoning_effort"})
 
 
 def close_match(name: str, valid: Iterable[str]) -> str | None:
@@ -225,6 +256,8 @@ _RANGE_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_e
 def check_setting(name: str, value: Any) -> None:
     """A ``ValueError`` naming the setting as the user typed it, and its range."""
     key = ALIASES.get(name, name)
+    if key == "reasoning_effort":
+        _check_effort(name, value)
     checker = _CHECKERS.get(key)
     if checker is None or value is None:
         return
@@ -232,6 +265,16 @@ def check_setting(name: str, value: Any) -> None:
         checker.validate_python(normalize_stop(value) if key == "stop" else value)
     except ValueError as exc:  # pydantic's ValidationError is one
         raise ValueError(f"{name}={value!r} is not accepted: {name} {_reason(key, exc)}") from None
+
+
+def _check_effort(name: str, value: Any) -> None:
+    if value is None or (isinstance(value, str) and value in REASONING_EFFORTS):
+        return
+    raise ValueError(
+        f"{name}={value!r} is not accepted: {name} must be one of "
+        f"{', '.join(map(repr, REASONING_EFFORTS))} (it sets enable_thinking and "
+        "thinking_budget; see docs/settings.md)"
+    )
 
 
 def _reason(key: str, exc: ValueError) -> str:

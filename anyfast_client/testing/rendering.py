@@ -61,9 +61,10 @@ def _usage(reply: Reply, request: JSONDict) -> JSONDict | None:
 
 
 def _message(reply: Reply) -> JSONDict:
-    message: JSONDict = {"role": "assistant", "content": reply.content}
-    if reply.reasoning is not None:
-        message["reasoning_content"] = reply.reasoning
+    message: JSONDict = {"role": "assistant", "content": reply.sent_content}
+    key = reply.reasoning_key
+    if reply.reasoning is not None and key is not None:
+        message[key] = reply.reasoning
     if reply.tool_calls:
         message["tool_calls"] = [
             {
@@ -114,11 +115,17 @@ def _tool_call_deltas(index: int, call: ScriptedToolCall, size: int) -> Iterator
 
 
 def _deltas(reply: Reply) -> Iterator[JSONDict]:
-    yield {"role": "assistant", "content": "", "reasoning_content": ""}
-    for piece in _pieces(reply.reasoning or "", reply.chunk_size):
-        yield {"content": None, "reasoning_content": piece}
-    for piece in _pieces(reply.content, reply.chunk_size):
-        yield {"content": piece, "reasoning_content": None}
+    key = reply.reasoning_key
+    if key is None:  # the reasoning travels inside the content, in <think> tags
+        yield {"role": "assistant", "content": ""}
+        for piece in _pieces(reply.sent_content, reply.chunk_size):
+            yield {"content": piece}
+    else:
+        yield {"role": "assistant", "content": "", key: ""}
+        for piece in _pieces(reply.reasoning or "", reply.chunk_size):
+            yield {"content": None, key: piece}
+        for piece in _pieces(reply.content, reply.chunk_size):
+            yield {"content": piece, key: None}
     for index, call in enumerate(reply.tool_calls):
         for delta in _tool_call_deltas(index, call, reply.chunk_size):
             yield {"tool_calls": [delta]}

@@ -12,6 +12,8 @@ from typing import Any, Final, Literal
 
 JSONDict = dict[str, Any]
 LineEnding = Literal["\n", "\r\n", "\r"]
+ReasoningField = Literal["reasoning_content", "reasoning", "think_tags"]
+_REASONING_FIELDS: Final = ("reasoning_content", "reasoning", "think_tags")
 
 AUTO: Final = "auto"
 
@@ -42,10 +44,17 @@ class Reply:
     A stream leaves one write per event; ``coalesce=True`` batches events into 64 KiB writes,
     for replies of many megabytes. ``write_size=n`` sends each write as n-byte pieces, each
     its own HTTP chunk and socket write, so events and multi-byte characters straddle reads.
+
+    ``reasoning_field`` is the shape the reasoning is sent in: ``"reasoning_content"``
+    (Anyfast's), ``"reasoning"`` (vLLM's and some gateways'), or ``"think_tags"``: inside
+    ``<think>…</think>`` at the start of the content, as llama.cpp's
+    ``--reasoning-format none`` sends it (streamed with the content, so ``chunk_size``
+    cuts the tags too).
     """
 
     content: str = ""
     reasoning: str | None = None
+    reasoning_field: ReasoningField = "reasoning_content"
     tool_calls: list[ScriptedToolCall] = field(default_factory=list)
     finish_reason: str | None = AUTO
     usage: JSONDict | Literal[False] | None = None
@@ -72,6 +81,23 @@ class Reply:
             raise ValueError("write_size must be at least 1")
         if self.line_ending not in ("\n", "\r\n", "\r"):
             raise ValueError("line_ending must be '\\n', '\\r\\n' or '\\r'")
+        if self.reasoning_field not in _REASONING_FIELDS:
+            raise ValueError(
+                f"reasoning_field={self.reasoning_field!r}: use one of "
+                f"{', '.join(map(repr, _REASONING_FIELDS))}"
+            )
+
+    @property
+    def reasoning_key(self) -> str | None:
+        """The field the reasoning goes in; None when it goes inside the content."""
+        return None if self.reasoning_field == "think_tags" else self.reasoning_field
+
+    @property
+    def sent_content(self) -> str:
+        """The content as sent: after the tagged reasoning for ``"think_tags"``."""
+        if self.reasoning_key is None and self.reasoning is not None:
+            return f"<think>\n{self.reasoning}\n</think>\n\n{self.content}"
+        return self.content
 
     @property
     def resolved_finish_reason(self) -> str | None:
