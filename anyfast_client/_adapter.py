@@ -10,7 +10,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._caller import package_folder, user_stacklevel
+from ._client import StreamItem, astream_items, stream_items
 from ._config import check_base_url, resolve_api_key
+from ._construct import Constructor
 from ._conversation import (
     assistant_message,
     data_url,
@@ -21,7 +23,6 @@ from ._conversation import (
     user_content,
     video_part,
 )
-from ._template import TextPiece
 from ._lazy import ClientOwner, LazyClients
 from ._request import (
     Layer,
@@ -36,7 +37,7 @@ from ._request import (
 from ._response import (
     ANSWER_INDEX,
     USAGE_KEYS,
-    answer_pieces,
+    answer_delta,
     cached_tokens,
     modality_counts,
     parse_tool_arguments,
@@ -48,18 +49,22 @@ from ._response import (
     warn_if_budget_spent_in,
 )
 from ._stream import StreamAccumulator
+from ._template import TextDelta
 
 __all__ = [
     "ANSWER_INDEX",
     "CONNECTION_ALIASES",
     "USAGE_KEYS",
     "ClientOwner",
+    "Constructor",
     "Layer",
     "LazyClients",
     "StreamAccumulator",
-    "TextPiece",
-    "answer_pieces",
+    "StreamItem",
+    "TextDelta",
+    "answer_delta",
     "assistant_message",
+    "astream_items",
     "build_chat_request",
     "cached_tokens",
     "check_base_url",
@@ -80,6 +85,7 @@ __all__ = [
     "rename_aliases",
     "require_choices",
     "resolve_api_key",
+    "stream_items",
     "tool_call",
     "tool_choice_to_wire",
     "tool_message",

@@ -38,7 +38,6 @@ from . import _config
 from ._batching import DEFAULT_EMBED_CONCURRENCY
 from ._body import PIECE, Body, encode
 from ._decode import ChunkDecoder
-from ._template import TextPiece
 from ._errors import (
     AnyfastError,
     APIStatusError,
@@ -59,7 +58,7 @@ from ._models import (
 from ._response import require_choices
 from ._retry import RateLimitGate, parse_retry_after, retry_delay, should_retry_error
 from ._stream import StreamAccumulator
-from ._think_tags import split_completion
+from ._template import TextDelta
 from ._version import __version__
 
 __all__ = ["AnyfastClient", "AsyncAnyfastClient", "AsyncStream", "Stream"]
@@ -88,7 +87,6 @@ class _BaseClient:
         timeout: _config.TimeoutTypes = None,
         max_retries: int = _config.DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
-        think_tags: bool = True,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
@@ -100,8 +98,6 @@ class _BaseClient:
         self.timeout = _config.resolve_timeout(timeout)
         self.max_retries = max_retries
         self.default_headers = _config.check_default_headers(default_headers)
-        # <think>…</think> at the start of the content read as reasoning (``_think_tags``).
-        self.think_tags = think_tags
         self._lock = threading.Lock()
         self._gate = RateLimitGate()
 
@@ -166,10 +162,6 @@ class _BaseClient:
         # Encoded at once, so the dict copy of the request is not held beside the bytes.
         body = encode(request.to_body(stream=stream, include_usage=include_usage))
         return f"{self.base_url}/chat/completions", body, stream
-
-    def _answer(self, completion: ChatCompletion) -> ChatCompletion:
-        completion = require_choices(completion)
-        return split_completion(completion) if self.think_tags else completion
 
     def _embeddings_args(self, request: EmbeddingRequest) -> tuple[str, Body, bool]:
         return f"{self.embeddings_base_url}/embeddings", encode(request.to_body()), False
@@ -368,7 +360,7 @@ class AnyfastClient(_BaseClient):
 
     def chat(self, request: ChatRequest) -> ChatCompletion:
         response, _ = self._send(*self._chat_args(request, stream=False))
-        return self._answer(_parse(ChatCompletion, _read(response)))
+        return require_choices(_parse(ChatCompletion, _read(response)))
 
     def chat_stream(self, request: ChatRequest, *, include_usage: bool = True) -> Stream:
         """A stream of chunks; the request goes out on the first ``next``.
@@ -464,7 +456,7 @@ class AsyncAnyfastClient(_BaseClient):
 
     async def chat(self, request: ChatRequest) -> ChatCompletion:
         response, _ = await self._send(*self._chat_args(request, stream=False))
-        return self._answer(_parse(ChatCompletion, await _aread(response)))
+        return require_choices(_parse(ChatCompletion, await _aread(response)))
 
     def chat_stream(self, request: ChatRequest, *, include_usage: bool = True) -> AsyncStream:
         """A stream of chunks; the request goes out on the first ``anext``."""
@@ -545,6 +537,9 @@ class AsyncAnyfastClient(_BaseClient):
 # --------------------------------------------------------------------------- streams
 
 _RetryWait = Callable[..., float | None]
+#: What a stream's reader hands out: a chunk, or the text delta of a chunk that only
+#: adds text (see ``_template``), built into its chunk for the public iterators.
+StreamItem = ChatCompletionChunk | TextDelta
 # Each opener takes the attempt number to start from and returns the one it used.
 _Opener = Callable[[int], tuple[httpx.Response, int]]
 _AsyncOpener = Callable[[int], Awaitable[tuple[httpx.Response, int]]]
@@ -649,7 +644,7 @@ class _Reader(_ReaderBase):
         super().__init__(retry_wait)
         self._open = open_response
 
-    def iterate(self) -> Generator[ChatCompletionChunk | TextPiece, None, None]:
+    def iterate(self) -> Generator[StreamItem, None, None]:
         attempt = 0
         while True:
             response, attempt = self._open(attempt)
@@ -663,7 +658,7 @@ class _Reader(_ReaderBase):
             _sleep(delay)
             attempt += 1
 
-    def _read(self, response: httpx.Response) -> Iterator[ChatCompletionChunk | TextPiece]:
+    def _read(self, response: httpx.Response) -> Iterator[StreamItem]:
         self.decoder.content_type = response.headers.get("content-type")
         chunks = response.iter_bytes()
         try:
@@ -685,7 +680,7 @@ class _AsyncReader(_ReaderBase):
         super().__init__(retry_wait)
         self._open = open_response
 
-    async def iterate(self) -> AsyncGenerator[ChatCompletionChunk | TextPiece, None]:
+    async def iterate(self) -> AsyncGenerator[StreamItem, None]:
         attempt = 0
         while True:
             response, attempt = await self._open(attempt)
@@ -700,9 +695,7 @@ class _AsyncReader(_ReaderBase):
             await _asleep(delay)
             attempt += 1
 
-    async def _read(
-        self, response: httpx.Response
-    ) -> AsyncIterator[ChatCompletionChunk | TextPiece]:
+    async def _read(self, response: httpx.Response) -> AsyncIterator[StreamItem]:
         self.decoder.content_type = response.headers.get("content-type")
         chunks = response.aiter_bytes()
         try:
@@ -746,21 +739,14 @@ class Stream(_StreamBase):
 
     def __init__(self, open_response: _Opener, retry_wait: _RetryWait) -> None:
         self._reader = reader = _Reader(open_response, retry_wait)
-        self._iterator = reader.iterate()
+        self._items = reader.iterate()
+        self._chunks = _chunks(self._items)
 
     def __iter__(self) -> Iterator[ChatCompletionChunk]:
-        return cast(Iterator[ChatCompletionChunk], self._iterator)  # chunks unless pieces()
+        return self._chunks
 
     def __next__(self) -> ChatCompletionChunk:
-        return cast(ChatCompletionChunk, next(self._iterator))
-
-    def pieces(self) -> Iterator[ChatCompletionChunk | TextPiece]:
-        """The stream, with each chunk that only adds text to a choice handed over as its
-        ``(index, content, reasoning_content, envelope)`` instead of a chunk (most of a
-        stream's chunks), for a reader that needs only the text (the adapters);
-        ``envelope.chunk_of(piece)`` builds the chunk. Ask before reading."""
-        self._reader.decoder.pieces = True
-        return self._iterator
+        return next(self._chunks)
 
     def __enter__(self) -> Self:
         return self
@@ -769,7 +755,8 @@ class Stream(_StreamBase):
         self.close()
 
     def close(self) -> None:
-        self._iterator.close()
+        self._chunks.close()
+        self._items.close()
 
 
 class AsyncStream(_StreamBase):
@@ -777,18 +764,14 @@ class AsyncStream(_StreamBase):
 
     def __init__(self, open_response: _AsyncOpener, retry_wait: _RetryWait) -> None:
         self._reader = reader = _AsyncReader(open_response, retry_wait)
-        self._iterator = reader.iterate()
+        self._items = reader.iterate()
+        self._chunks = _achunks(self._items)
 
     def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
-        return cast(AsyncIterator[ChatCompletionChunk], self._iterator)  # unless pieces()
+        return self._chunks
 
     async def __anext__(self) -> ChatCompletionChunk:
-        return cast(ChatCompletionChunk, await anext(self._iterator))
-
-    def pieces(self) -> AsyncIterator[ChatCompletionChunk | TextPiece]:
-        """The async twin of :meth:`Stream.pieces`."""
-        self._reader.decoder.pieces = True
-        return self._iterator
+        return await anext(self._chunks)
 
     async def __aenter__(self) -> Self:
         return self
@@ -797,4 +780,27 @@ class AsyncStream(_StreamBase):
         await self.close()
 
     async def close(self) -> None:
-        await self._iterator.aclose()
+        await self._chunks.aclose()
+        await self._items.aclose()
+
+
+def _chunks(items: Iterator[StreamItem]) -> Generator[ChatCompletionChunk, None, None]:
+    for item in items:
+        yield item.chunk() if type(item) is TextDelta else cast(ChatCompletionChunk, item)
+
+
+async def _achunks(items: AsyncIterator[StreamItem]) -> AsyncGenerator[ChatCompletionChunk, None]:
+    async for item in items:
+        yield item.chunk() if type(item) is TextDelta else cast(ChatCompletionChunk, item)
+
+
+def stream_items(stream: Stream) -> Iterator[StreamItem]:
+    """The stream as its reader hands it out: each chunk that only adds text as its
+    :class:`TextDelta` (most of them), for a reader that needs only the text. Iterate
+    either this or the stream, not both."""
+    return stream._items
+
+
+def astream_items(stream: AsyncStream) -> AsyncIterator[StreamItem]:
+    """The async twin of :func:`stream_items`."""
+    return stream._items

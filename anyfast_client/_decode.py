@@ -13,11 +13,12 @@ from typing import cast
 
 from pydantic import ValidationError
 
-from ._template import Envelope, TextPiece
 from ._errors import AnyfastError, StreamInterruptedError, event_error
+from ._fast import FAST_PATHS_VARIABLE, fast_paths_enabled, stand_down
 from ._models import ChatCompletionChunk
 from ._sse import SSEDecoder
 from ._stream import StreamAccumulator
+from ._template import EventTemplate, TextDelta
 
 __all__ = ["ChunkDecoder", "is_event_stream", "not_a_stream_error"]
 
@@ -26,7 +27,7 @@ _BOM = b"\xef\xbb\xbf"
 # How much of a body without events is kept to report it: the error documents
 # gateways send are small, and the error message quotes at most 2000 characters.
 _HEAD_LIMIT = 64 * 1024
-# Events in a row that taught no envelope, or taught one that no event fitted: after
+# Events in a row that taught no template, or taught one that no event fitted: after
 # these, a stream whose events all differ (a per-event nonce) or that has none (values
 # a copy cannot share) is parsed in full without trying again.
 _UNFIT_LIMIT = 8
@@ -37,29 +38,28 @@ class ChunkDecoder:
 
     ``content_type`` is the response's header: a body labelled JSON or HTML is
     still read as events if it holds some, and is reported as what it says if
-    it holds none. Events that fit the envelope learnt from an earlier one (see
-    ``_envelope``) are read without parsing; with :attr:`pieces` set they are
-    handed out as their text pieces instead of chunks.
+    it holds none. An event that fits the template learnt from an earlier one (see
+    ``_template``) is read without parsing and handed out as its :class:`TextDelta`,
+    which builds its chunk on demand; every other event as its chunk. Each is in
+    :attr:`accumulator` by the time it is handed out.
     """
 
     __slots__ = (
-        "_envelope",
         "_fitted",
         "_head",
+        "_learns",
         "_sse",
+        "_template",
         "_unfit",
         "accumulator",
         "content_type",
         "done",
         "handed_out",
-        "pieces",
     )
 
     def __init__(self, content_type: str | None = None) -> None:
         self.accumulator = StreamAccumulator()
         self.content_type = content_type
-        # Hand a chunk that carries only text over as a :data:`TextPiece`, not a chunk.
-        self.pieces = False
         self.restart()
 
     def restart(self) -> None:
@@ -71,22 +71,24 @@ class ChunkDecoder:
         # The start of the body until the first event: a body that holds none
         # (an error document sent in place of the stream) is reported from it.
         self._head: bytearray | None = bytearray()
-        # The bytes the text events share (see ``_envelope``), once learnt.
-        self._envelope: Envelope | None = None
-        self._fitted = False  # an event fitted the envelope
+        # The bytes the text events share (see ``_template``), once learnt.
+        self._template: EventTemplate | None = None
+        self._learns = fast_paths_enabled()  # see _fast: one switch turns templates off
+        if not self._learns:
+            stand_down("event templates", f"{FAST_PATHS_VARIABLE} is set")
+        self._fitted = False  # an event fitted the template
         self._unfit = 0  # events in a row that taught nothing that fitted
 
-    def feed(self, data: bytes) -> list[ChatCompletionChunk | TextPiece]:
+    def feed(self, data: bytes) -> list[ChatCompletionChunk | TextDelta]:
         return list(self.iter_feed(data))
 
     def close(self) -> list[ChatCompletionChunk]:
         """End of body: the last chunks, or :class:`StreamInterruptedError` if it was cut."""
         return list(self.iter_close())
 
-    def iter_feed(self, data: bytes) -> Iterator[ChatCompletionChunk | TextPiece]:
-        """Like :meth:`feed`, one chunk at a time: an error event raises only after
-        the chunks before it in the same read were handed out. Chunks only, unless
-        :attr:`pieces` is set."""
+    def iter_feed(self, data: bytes) -> Iterator[ChatCompletionChunk | TextDelta]:
+        """Like :meth:`feed`, one at a time: an error event raises only after the
+        chunks before it in the same read were handed out."""
         head = self._head
         if head is not None and len(head) < _HEAD_LIMIT:
             head += data[: _HEAD_LIMIT - len(head)]
@@ -96,27 +98,34 @@ class ChunkDecoder:
         for event in events:
             if self.done:
                 return
-            envelope = self._envelope
-            if envelope is not None and (piece := envelope.read(event)) is not None:
-                # The same chunk as the envelope's with another text: no parsing.
-                self._fitted = self.handed_out = True
-                self.accumulator.add_piece(piece, envelope.role)
-                yield piece if self.pieces else envelope.chunk_of(piece)
-                continue
-            chunk = self._parsed(event)
-            if chunk is None:
+            template = self._template
+            item: ChatCompletionChunk | TextDelta | None = (
+                template.read(event) if template is not None else None
+            )
+            if item is not None:
+                self._fitted = True  # the same chunk as the template's, another text
+            elif (item := self._parsed(event)) is None:
                 if self.done:
                     return
                 continue
-            if chunk.error is not None:
-                raise event_error(chunk.error)
-            self._learn(event, chunk)
-            self.accumulator.add(chunk)
+            # Here a transform of what each choice adds (content, reasoning) would go:
+            # the accumulator and the reader both see what it gives.
+            self.accumulator.add(item)
             self.handed_out = True
-            yield chunk
+            yield item
 
     def _parsed(self, event: bytes) -> ChatCompletionChunk | None:
-        """The chunk an event holds; None for an empty event or [DONE] (then ``done``)."""
+        """The chunk an event holds, parsed in full; None for an empty event or [DONE]
+        (then ``done``). An error event raises; a text event may teach a template."""
+        chunk = self._parse(event)
+        if chunk is not None:
+            if chunk.error is not None:
+                raise event_error(chunk.error)
+            if self._learns:
+                self._learn(event, chunk)
+        return chunk
+
+    def _parse(self, event: bytes) -> ChatCompletionChunk | None:
         try:
             # Nearly every event: one JSON object in valid UTF-8, read as it is.
             return cast(ChatCompletionChunk, _validate_json(event))
@@ -132,20 +141,20 @@ class ChunkDecoder:
             return _parse(text)
 
     def _learn(self, event: bytes, chunk: ChatCompletionChunk) -> None:
-        """Take the envelope of a parsed event, unless learning keeps bearing nothing."""
+        """Take the template of a parsed event, unless learning keeps bearing nothing."""
         if self._fitted:
             self._unfit = 0
         elif self._unfit >= _UNFIT_LIMIT:
             return
-        envelope = Envelope.learn(event, chunk)
-        # Nothing learnt, or an envelope given up before any event fitted it.
-        if envelope is None or (self._envelope is not None and not self._fitted):
+        template = EventTemplate.learn(event, chunk)
+        # Nothing learnt, or a template given up before any event fitted it.
+        if template is None or (self._template is not None and not self._fitted):
             self._unfit += 1
-        if envelope is not None:
-            self._envelope = envelope
+        if template is not None:
+            self._template = template
             self._fitted = False
         if self._unfit >= _UNFIT_LIMIT and not self._fitted:
-            self._envelope = None  # given up: no event is tried against it any more
+            self._template = None  # given up: no event is tried against it any more
 
     def iter_close(self) -> Iterator[ChatCompletionChunk]:
         # Nothing is dispatched at the end: an event without its blank line is

@@ -8,17 +8,18 @@ token budget went on thinking.
 from __future__ import annotations
 
 import json
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from ._errors import AnyfastError
 from ._models import ChatCompletion, ChatCompletionChunk, Choice, Usage
 from ._request import warn_if_budget_spent
+from ._template import TextDelta
 
 __all__ = [
     "ANSWER_INDEX",
     "USAGE_KEYS",
     "ToolArguments",
-    "answer_pieces",
+    "answer_delta",
     "cached_tokens",
     "modality_counts",
     "parse_tool_arguments",
@@ -45,22 +46,32 @@ USAGE_KEYS = (
 )
 
 
-#: The streamed choice whose pieces make the answer, as :func:`primary_choice` picks
+#: The streamed choice whose deltas make the answer, as :func:`primary_choice` picks
 #: in a whole completion.
 ANSWER_INDEX = 0
 
 
-def answer_pieces(chunk: ChatCompletionChunk) -> tuple[str, str]:
-    """The answer text and the reasoning that one chunk adds to choice 0."""
+def answer_delta(item: ChatCompletionChunk | TextDelta) -> tuple[str, str, bool]:
+    """What one streamed chunk (or its :class:`TextDelta`) adds to choice 0: its text, its
+    reasoning, and whether it may change more than those (tool calls, a finish, usage)."""
+    if type(item) is TextDelta:  # nearly every item of a stream
+        if item.choice_index != ANSWER_INDEX:
+            return "", "", False
+        return item.content or "", item.reasoning_content or "", False
+    chunk = cast(ChatCompletionChunk, item)
     choices = chunk.choices
+    more = chunk.usage is not None
     if len(choices) == 1:  # nearly every chunk: no lists to build
         choice = choices[0]
+        delta = choice.delta
+        more = more or choice.finish_reason is not None or bool(delta.tool_calls)
         if choice.index != ANSWER_INDEX:
-            return "", ""
-        return choice.delta.content or "", choice.delta.reasoning_content or ""
-    deltas = [choice.delta for choice in chunk.choices if choice.index == ANSWER_INDEX]
+            return "", "", more
+        return delta.content or "", delta.reasoning_content or "", more
+    more = more or any(c.finish_reason is not None or c.delta.tool_calls for c in choices)
+    deltas = [choice.delta for choice in choices if choice.index == ANSWER_INDEX]
     text = "".join(delta.content or "" for delta in deltas)
-    return text, "".join(delta.reasoning_content or "" for delta in deltas)
+    return text, "".join(delta.reasoning_content or "" for delta in deltas), more
 
 
 def require_choices(completion: ChatCompletion) -> ChatCompletion:

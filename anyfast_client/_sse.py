@@ -41,14 +41,14 @@ class LineDecoder:
         if self._skip_lf and chunk[:1] == b"\n":
             chunk = chunk[1:]
         self._skip_lf = chunk[-1:] == b"\r"
-        pieces = _LINE_END.split(chunk) if b"\r" in chunk else chunk.split(b"\n")
-        last = pieces.pop()
-        if pieces and self._partial:
-            self._partial += pieces[0]
-            pieces[0] = bytes(self._partial)
+        lines = _LINE_END.split(chunk) if b"\r" in chunk else chunk.split(b"\n")
+        last = lines.pop()
+        if lines and self._partial:
+            self._partial += lines[0]
+            lines[0] = bytes(self._partial)
             self._partial.clear()
         self._partial += last
-        return pieces
+        return lines
 
     @property
     def pending(self) -> bool:

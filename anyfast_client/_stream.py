@@ -1,14 +1,14 @@
 """Sans-I/O stream handling: chunks to a completion.
 
-:class:`StreamAccumulator` merges chunks into one :class:`ChatCompletion`,
-tolerant of tool-call deltas that repeat their id, split name from arguments,
-or carry no id at all. Bytes become chunks in :mod:`._decode`.
+:class:`StreamAccumulator` merges chunks (or their :class:`TextDelta`) into one
+:class:`ChatCompletion`, tolerant of tool-call deltas that repeat their id, split
+name from arguments, or carry no id at all. Bytes become chunks in :mod:`._decode`.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import cast
 
 from ._models import (
     ChatCompletion,
@@ -21,6 +21,7 @@ from ._models import (
     ToolCallDelta,
     Usage,
 )
+from ._template import TextDelta
 
 __all__ = ["StreamAccumulator", "merge_tool_call_delta"]
 
@@ -29,7 +30,7 @@ def merge_tool_call_delta(call: ToolCall, delta: ToolCallDelta) -> None:
     """Fold one tool-call delta into the call being built, in place.
 
     Ids and names may be repeated whole in every chunk: a repeat is ignored,
-    never appended. Arguments always arrive in pieces and are concatenated.
+    never appended. Arguments always arrive in parts and are concatenated.
     """
     if delta.id and delta.id != call.id:
         call.id = call.id or delta.id
@@ -62,7 +63,7 @@ def starts_new_call(call: ToolCall, delta: ToolCallDelta) -> bool:
 class _ChoiceState:
     """One choice being built; its tool calls in the order they began."""
 
-    # StringIO, not a list of pieces: a long stream arrives in a million small
+    # StringIO, not a list of strings: a long stream arrives in a million small
     # strings, and a list keeps ~50 bytes of object header for each (a 20 MB
     # answer held 77 MB as a list, 20 MB in a StringIO).
     __slots__ = (
@@ -146,7 +147,23 @@ class StreamAccumulator:
             return 0
         return min(self._choices)
 
-    def add(self, chunk: ChatCompletionChunk) -> None:
+    def add(self, item: ChatCompletionChunk | TextDelta) -> None:
+        """Merge one chunk, or the :class:`TextDelta` of one (what a stream hands out)."""
+        if type(item) is TextDelta:
+            # Nearly every item of a stream: text for a choice seen before (the chunk
+            # the item's template was learnt from came first).
+            state = self._choices[item.choice_index]
+            role = item.template.role
+            if role:
+                state.role = role
+            if item.content:
+                state.content.write(item.content)
+            if item.reasoning_content:
+                state.reasoning.write(item.reasoning_content)
+            return
+        self._add_chunk(cast(ChatCompletionChunk, item))
+
+    def _add_chunk(self, chunk: ChatCompletionChunk) -> None:
         if not (self.id and self.model and self.created):
             self.id = self.id or chunk.id
             self.model = self.model or chunk.model
@@ -168,17 +185,6 @@ class StreamAccumulator:
                     state.reasoning.write(delta.reasoning_content)
             if choice.finish_reason is not None:
                 state.finish_reason = choice.finish_reason
-
-    def add_piece(self, piece: tuple[Any, ...], role: str | None) -> None:
-        """What :meth:`add` does with a chunk of one choice seen before that carries only
-        text, ``(index, content, reasoning_content, ...)``, and maybe a role."""
-        state = self._choices[piece[0]]
-        if role:
-            state.role = role
-        if piece[1]:
-            state.content.write(piece[1])
-        if piece[2]:
-            state.reasoning.write(piece[2])
 
     def result(self) -> ChatCompletion:
         choices = [self._choices[i].to_choice(i) for i in sorted(self._choices)]

@@ -1,38 +1,42 @@
 """What a stream's text events share: their bytes around the one string that changes.
 
-A gateway streams an answer as many events that differ only in their piece of text::
+A gateway streams an answer as many events that differ only in their bit of text::
 
     {"id":"chatcmpl-1","created":5,...,"choices":[{"index":0,"delta":{"content":"Hel"},...}]}
     {"id":"chatcmpl-1","created":5,...,"choices":[{"index":0,"delta":{"content":"lo"},...}]}
 
-An :class:`Envelope` is learnt from one event that was parsed in full: the bytes before
-and after the text of its delta (``content`` or ``reasoning_content``). A later event
-with the same bytes around a JSON string body is that same chunk with another text, so
-it needs no parsing: :meth:`Envelope.read` reads the text, :meth:`Envelope.chunk` builds
-the chunk as parsing would have built it. Whether the bytes found really are that
-string is proved when the envelope is learnt, by parsing a probe with another text in
-its place. Anything that does not fit, and text that full parsing may read otherwise
-(bytes that are not UTF-8, lone surrogates), goes back to full parsing. No I/O.
+An :class:`EventTemplate` is learnt from one event that was parsed in full: the bytes
+before and after the text of its delta (``content`` or ``reasoning_content``). A later
+event with the same bytes around a JSON string body is that same chunk with another
+text, so it needs no parsing: :meth:`EventTemplate.read` reads it as a
+:class:`TextDelta`, whose :meth:`~TextDelta.chunk` builds the chunk as parsing would
+have built it. Whether the bytes found really are that string is proved when the
+template is learnt, by parsing a probe with another text in its place. Anything that
+does not fit, and text that full parsing may read otherwise (bytes that are not UTF-8,
+lone surrogates), goes back to full parsing. No I/O.
+
+A fast path (see ``_fast``): it relies on the slots every pydantic model has and on the
+json module's reader of a string body, both checked at first use; without them, or with
+``ANYFAST_FAST_PATHS=0``, no template is learnt and every event is parsed.
 """
 
 from __future__ import annotations
 
+import functools
 import json.decoder
 import re
 from collections.abc import Callable
 from json import JSONDecodeError
-from typing import Any
+from typing import Any, NamedTuple, cast
 
-from ._construct import SLOT_SETTERS
-from ._models import ChatCompletionChunk, ChunkChoice, Delta
+from pydantic import BaseModel
 
-__all__ = ["Envelope", "TextPiece"]
+from ._fast import stand_down
+from ._models import ChatCompletionChunk
 
-# (choice index, content, reasoning_content, envelope) of a chunk that carries only
-# text: what an adapter reads of such a chunk, handed over without building the chunk
-# (``envelope.chunk_of(piece)`` builds it).
-TextPiece = tuple[int, "str | None", "str | None", "Envelope"]
+__all__ = ["EventTemplate", "TextDelta"]
 
+_NAME = "event templates"  # this fast path, as ``_fast`` records it
 _FIELDS = ("content", "reasoning_content")
 _KEYS = {field: b'"' + field.encode() + b'"' for field in _FIELDS}
 _COLON_QUOTE = re.compile(rb'[ \t\r\n]*:[ \t\r\n]*"')
@@ -43,23 +47,33 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _PROBE = "\u00e9~"  # the text put in place of an event's own, to prove where it sits
 
 _SHARED = (str, int, float, type(None))  # bool is an int
-# The json module's own reader of a string body (in C), which typeshed does not list.
-_scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
-class Envelope:
+class TextDelta(NamedTuple):
+    """A chunk of one choice that adds only text, read through its template: that text.
+
+    Most of a stream's chunks: a reader that needs only the text (the adapters) takes it
+    without the chunk being built; :meth:`chunk` builds it.
+    """
+
+    choice_index: int
+    content: str | None
+    reasoning_content: str | None
+    template: EventTemplate
+
+    def chunk(self) -> ChatCompletionChunk:
+        """The chunk this stands for, as parsing its event builds it (built now)."""
+        template = self.template
+        return template.build(self[2] if template.reasoning else self[1])  # type: ignore[arg-type]
+
+
+_new_text_delta = tuple.__new__  # TextDelta without the keyword handling of its __new__
+
+
+class EventTemplate:
     """The bytes around the text of one event, and how to build the chunk it holds."""
 
-    __slots__ = (
-        "_other",
-        "chunk",
-        "index",
-        "prefix",
-        "reasoning",
-        "role",
-        "size",
-        "suffix",
-    )
+    __slots__ = ("_other", "build", "index", "prefix", "reasoning", "role", "size", "suffix")
 
     def __init__(self, prefix: bytes, suffix: bytes, field: str, template: ChatCompletionChunk):
         self.prefix = prefix
@@ -71,12 +85,12 @@ class Envelope:
         self.role = delta.role
         # The value of the delta's other text field, the same in every event that fits.
         self._other: str | None = getattr(delta, _FIELDS[not self.reasoning])
-        # chunk(text): the chunk of the event with this text, as parsing builds it.
-        self.chunk = _chunk_builder(template, field)
+        # build(text): the chunk of the event with this text, as parsing builds it.
+        self.build = _chunk_builder(template, field)
 
     @classmethod
-    def learn(cls, event: bytes, chunk: ChatCompletionChunk) -> Envelope | None:
-        """The envelope of an event that ``chunk`` was parsed from, or None if it has none.
+    def learn(cls, event: bytes, chunk: ChatCompletionChunk) -> EventTemplate | None:
+        """The template of an event that ``chunk`` was parsed from, or None if it has none.
 
         Only a chunk of one choice that adds text and nothing else has one: no usage,
         error, tool calls or finish reason, and no value a copy would share with it
@@ -84,6 +98,8 @@ class Envelope:
         preferring a field that holds text over an empty one.
         """
         if chunk.usage is not None or chunk.error is not None or len(chunk.choices) != 1:
+            return None
+        if _slot_setters() is None:
             return None
         choice = chunk.choices[0]
         delta = choice.delta
@@ -97,8 +113,8 @@ class Envelope:
             shared = _immutable(chunk, "choices") and _immutable(choice, "delta")
             if not (shared and _immutable(delta)):
                 return None
-            envelope = cls(event[: place[0]], event[place[1] :], field, chunk)
-            return envelope if envelope._proved() else None
+            template = cls(event[: place[0]], event[place[1] :], field, chunk)
+            return template if template._proved() else None
         return None
 
     def _proved(self) -> bool:
@@ -112,11 +128,11 @@ class Envelope:
             parsed = ChatCompletionChunk.model_validate_json(probe)
         except ValueError:
             return False
-        built = self.chunk(_PROBE)
+        built = self.build(_PROBE)
         return parsed == built and _fields_sets(parsed) == _fields_sets(built)
 
-    def read(self, event: bytes) -> TextPiece | None:
-        """The piece of an event with these bytes around its text; None if it has other ones."""
+    def read(self, event: bytes) -> TextDelta | None:
+        """The text of an event with these bytes around it; None if it has other ones."""
         prefix = self.prefix
         suffix = self.suffix
         if len(event) < self.size or not (event.startswith(prefix) and event.endswith(suffix)):
@@ -125,13 +141,8 @@ class Envelope:
         if text is None:
             return None
         if self.reasoning:
-            return (self.index, self._other, text, self)
-        return (self.index, text, self._other, self)
-
-    def chunk_of(self, piece: TextPiece) -> ChatCompletionChunk:
-        """The chunk a piece stands for (built now)."""
-        text = piece[2] if self.reasoning else piece[1]
-        return self.chunk(text or "")
+            return _new_text_delta(TextDelta, (self.index, self._other, text, self))
+        return _new_text_delta(TextDelta, (self.index, text, self._other, self))
 
 
 def _immutable(model: Any, copied: str = "") -> bool:
@@ -141,100 +152,93 @@ def _immutable(model: Any, copied: str = "") -> bool:
     return all(isinstance(value, _SHARED) for value in values)
 
 
+# --------------------------------------------------------------------------- first use
+
+_Setter = Callable[[Any, Any], None]
+_SLOTS = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+
+
+@functools.cache
+def _slot_setters() -> tuple[_Setter, ...] | None:
+    """Setters of the slots every pydantic model has (their descriptors, which
+    ``object.__setattr__`` would look up), found at first use; None if they moved."""
+    try:
+        return tuple(BaseModel.__dict__[name].__set__ for name in _SLOTS)
+    except (KeyError, AttributeError) as exc:
+        stand_down(_NAME, f"pydantic's model slots are not where expected ({exc!r})")
+        return None
+
+
+@functools.cache
+def _string_reader() -> Callable[[str, int, bool], tuple[str, int]] | None:
+    """The json module's own reader of a string body (in C, not in typeshed), if it
+    reads as expected; without it, text with escapes is left to full parsing."""
+    reader = getattr(json.decoder, "scanstring", None)
+    try:
+        works = reader is not None and reader('a\\n\\u00e9"', 0, True) == ("a\né", 10)
+    except Exception:  # any failure means: do not use it
+        works = False
+    if not works:
+        stand_down(
+            _NAME + " (escaped text)", "json.decoder.scanstring is missing or reads otherwise"
+        )
+        return None
+    return cast(Callable[[str, int, bool], tuple[str, int]], reader)
+
+
 # --------------------------------------------------------------------------- building chunks
 
-_Builder = Callable[[str], ChatCompletionChunk]
-# One function per shape of chunk (its fields, the fields it was sent with, its extra
-# keys, the field that varies), written once and given each envelope's values.
-_MAKERS: dict[tuple[Any, ...], Callable[..., _Builder]] = {}
-_MAKERS_LIMIT = 64
-_NAMESPACE = {
-    "_new": object.__new__,
-    **SLOT_SETTERS,
-    "_Chunk": ChatCompletionChunk,
-    "_Choice": ChunkChoice,
-    "_Delta": Delta,
-}
 
-
-def _chunk_builder(template: ChatCompletionChunk, field: str) -> _Builder:
+def _chunk_builder(
+    template: ChatCompletionChunk, field: str
+) -> Callable[[str], ChatCompletionChunk]:
     """A function building ``template`` with another text in ``field``, as pydantic does.
 
-    Its values other than the text are the template's, immutable, so they are shared.
+    Its values other than the text are the template's, immutable, so they are shared;
+    each built model has its own ``__dict__``, fields set and extras, as a parsed one.
     """
+    set_dict, set_fields, set_extra, set_private = cast(tuple[_Setter, ...], _slot_setters())
+    new = object.__new__
     choice = template.choices[0]
-    levels = [
-        ("_delta", choice.delta, field),
-        ("_choice", choice, "delta"),
-        ("_chunk", template, "choices"),
-    ]
-    shape: tuple[Any, ...] = (field,)
-    values: list[Any] = []
-    for _, model, varying in levels:
-        extra = model.__pydantic_extra__
-        shape += (
-            tuple(model.__dict__),
-            tuple(sorted(model.__pydantic_fields_set__)),
-            None if extra is None else tuple(extra),
-        )
-        values += [value for name, value in model.__dict__.items() if name != varying]
-        values += (extra or {}).values()
-    make = _MAKERS.get(shape)
-    if make is None:
-        if len(_MAKERS) >= _MAKERS_LIMIT:
-            _MAKERS.clear()
-        make = _MAKERS[shape] = _write_maker(levels, len(values))
-    return make(*values)
-
-
-def _write_maker(levels: list[tuple[str, Any, str]], count: int) -> Callable[..., _Builder]:
-    # Every name in the source is a model field or an extra key, written with repr(), and
-    # every value is an argument: as dataclasses writes __init__, nothing is evaluated.
-    arguments = [f"_v{position}" for position in range(count)]
-    taken = iter(arguments)
-    body = ["    def build(_text):"]
-    # What each level holds in its varying field, and its class.
-    inner = {"_delta": "_text", "_choice": "_delta", "_chunk": "[_choice]"}
-    classes = {"_delta": "_Delta", "_choice": "_Choice", "_chunk": "_Chunk"}
-    for name, model, varying in levels:
-        entries = [
-            f"{key!r}: {inner[name] if key == varying else next(taken)}" for key in model.__dict__
-        ]
-        extra = model.__pydantic_extra__
-        extras = (
-            "None"
-            if extra is None
-            else "{" + ", ".join(f"{key!r}: {next(taken)}" for key in extra) + "}"
-        )
-        given = sorted(model.__pydantic_fields_set__)
-        fields_set = "{" + ", ".join(map(repr, given)) + "}" if given else "set()"
-        body += [
-            f"        {name} = _new({classes[name]})",
-            f"        _dict({name}, {{{', '.join(entries)}}})",
-            f"        _fields_set({name}, {fields_set})",
-            f"        _extra({name}, {extras})",
-            f"        _private({name}, None)",
-        ]
-    source = "\n".join(
-        [
-            f"def make({', '.join(arguments)}):",
-            *body,
-            "        return _chunk",
-            "    return build",
-            "",
-        ]
+    delta = choice.delta
+    chunk_type, choice_type, delta_type = type(template), type(choice), type(delta)
+    chunk_values, choice_values, delta_values = template.__dict__, choice.__dict__, delta.__dict__
+    chunk_set = frozenset(template.__pydantic_fields_set__)
+    choice_set = frozenset(choice.__pydantic_fields_set__)
+    delta_set = frozenset(delta.__pydantic_fields_set__)
+    chunk_extra, choice_extra, delta_extra = (
+        template.__pydantic_extra__,
+        choice.__pydantic_extra__,
+        delta.__pydantic_extra__,
     )
-    namespace: dict[str, Any] = dict(_NAMESPACE)
-    exec(compile(source, "<chunk builder>", "exec"), namespace)  # noqa: S102
-    maker: Callable[..., _Builder] = namespace["make"]
-    return maker
+
+    def build(text: str) -> ChatCompletionChunk:
+        # Inner model first; each one as pydantic's model_construct sets it up.
+        built_delta = new(delta_type)
+        set_dict(built_delta, {**delta_values, field: text})
+        set_fields(built_delta, set(delta_set))
+        set_extra(built_delta, None if delta_extra is None else dict(delta_extra))
+        set_private(built_delta, None)
+        built_choice = new(choice_type)
+        set_dict(built_choice, {**choice_values, "delta": built_delta})
+        set_fields(built_choice, set(choice_set))
+        set_extra(built_choice, None if choice_extra is None else dict(choice_extra))
+        set_private(built_choice, None)
+        chunk: ChatCompletionChunk = new(chunk_type)
+        set_dict(chunk, {**chunk_values, "choices": [built_choice]})
+        set_fields(chunk, set(chunk_set))
+        set_extra(chunk, None if chunk_extra is None else dict(chunk_extra))
+        set_private(chunk, None)
+        return chunk
+
+    return build
 
 
 def _place(event: bytes, field: str, value: str) -> tuple[int, int] | None:
     """Where the text of ``field`` (``value``) seems to sit in an event: its string body.
 
     A guess from the bytes (the one ``"field":`` key followed by a string that reads as
-    ``value``), which :meth:`Envelope._proved` then checks.
+    ``value``), which :meth:`EventTemplate._proved` then checks.
     """
     key = _KEYS[field]
     if event.count(key) != 1:
@@ -263,8 +267,11 @@ def _text(body: bytes) -> str | None:
         return None  # left to full parsing, which reads invalid UTF-8 leniently
     if _SPECIAL.search(body) is None:
         return text
+    scanstring = _string_reader()
+    if scanstring is None:
+        return None
     try:
-        value, end = _scanstring(text + '"', 0, True)
+        value, end = scanstring(text + '"', 0, True)
     except JSONDecodeError:
         return None
     if end != len(text) + 1 or _SURROGATE.search(value) is not None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput, ModelProfile
@@ -13,7 +13,7 @@ from langchain_core.language_models.chat_models import (
     agenerate_from_stream,
     generate_from_stream,
 )
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.output_parsers import (
     JsonOutputKeyToolsParser,
     JsonOutputParser,
@@ -35,7 +35,6 @@ from anyfast_client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MODEL,
     ChatCompletion,
-    ChatCompletionChunk,
     ChatRequest,
 )
 from anyfast_client._adapter import (
@@ -43,7 +42,7 @@ from anyfast_client._adapter import (
     ClientOwner,
     Layer,
     LazyClients,
-    TextPiece,
+    astream_items,
     build_chat_request,
     check_base_url,
     check_model_settings,
@@ -53,11 +52,11 @@ from anyfast_client._adapter import (
     model_settings,
     rename_aliases,
     resolve_api_key,
+    stream_items,
     tool_choice_to_wire,
     unknown_keyword,
     warn_if_budget_spent_in,
 )
-from anyfast_client._construct import Constructor
 from anyfast_client._models import normalize_stop
 from anyfast_client._tokens import token_ids
 
@@ -65,34 +64,33 @@ from . import _blocks  # noqa: F401  (registers the "anyfast" content-block tran
 from ._caller import user_stacklevel
 from ._convert import messages_to_anyfast
 from ._errors import langchain_errors
-from ._profile import model_profile
 from ._response import ChunkConverter, completion_to_chat_result
 from ._tokens import count_message_tokens
 
 __all__ = ["ChatAnyfast"]
 
-_generation_chunk = Constructor(ChatGenerationChunk).taking("message", "text")
-# What a message's ``text`` is made of (a str subclass in recent langchain-core).
-_Text = type(AIMessageChunk(content="").text)
-# Streamed pieces repeat (tokens): each distinct short piece gets one text object,
-# shared (it is immutable), so a long stream does not keep one per chunk.
-_texts: dict[str, str] = {}
-_SHARED_TEXT_LIMIT = 4096
-
-
-def _text_of(content: str) -> str:
-    text = _texts.get(content)
-    if text is None:
-        text = _Text(content)
-        if len(content) <= 32:
-            if len(_texts) >= _SHARED_TEXT_LIMIT:
-                _texts.clear()
-            _texts[content] = text
-    return text
-
-
 # Call keywords that steer the call but are not request parameters.
 _NOT_SENT = frozenset({"stream", "stream_usage", "ls_structured_output_format"})
+_PROFILES: dict[str, ModelProfile] = {
+    "qwen3.6-flash": ModelProfile(
+        name="Qwen 3.6 Flash",
+        max_input_tokens=1_000_000,
+        max_output_tokens=65_536,
+        text_inputs=True,
+        image_inputs=True,
+        image_url_inputs=True,
+        video_inputs=True,
+        audio_inputs=False,
+        pdf_inputs=False,
+        image_tool_message=False,
+        pdf_tool_message=False,
+        text_outputs=True,
+        reasoning_output=True,
+        tool_calling=True,
+        tool_choice=True,
+        tool_call_streaming=True,
+    ),
+}
 
 
 def _not_a_body_field(name: str, valid: set[str]) -> str:
@@ -166,11 +164,6 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     model: str = Field(default=DEFAULT_MODEL, alias="model_name")
     enable_thinking: bool = False
     thinking_budget: int | None = None
-    reasoning_effort: str | None = None
-    """ChatOpenAI's name for thinking: "none"/"minimal" turn it off, "low"/"medium" cap it,
-    "high" leaves it uncapped; enable_thinking or thinking_budget set beside it win."""
-    think_tags: bool = True
-    """Read ``<think>…</think>`` at the start of the content as reasoning."""
     preserve_thinking: bool = False
     """Send earlier assistant reasoning back with the history (upstream's flag of that name)."""
     temperature: float | None = None
@@ -197,10 +190,6 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     extra_body: dict[str, Any] | None = None
 
     _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
-    _CLIENT_FIELDS: ClassVar[Mapping[str, str]] = {
-        **ClientOwner._CLIENT_FIELDS,
-        "think_tags": "think_tags",
-    }
 
     @model_validator(mode="before")
     @classmethod
@@ -284,7 +273,8 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         return params
 
     def _resolve_model_profile(self) -> ModelProfile | None:
-        return model_profile(self.model)
+        profile = _PROFILES.get(self.model)
+        return ModelProfile(**profile) if profile is not None else None
 
     # ----------------------------------------------------------------- requests
 
@@ -345,17 +335,17 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         request = self._request(messages, stop, kwargs)
         usage = self._stream_usage(kwargs)
         stream = self._sync_client().chat_stream(request, include_usage=usage)
-        converter = ChunkConverter(stream_usage=usage, accumulator=stream.accumulator)
+        converter = ChunkConverter(stream.accumulator, stream_usage=usage)
         with langchain_errors(), stream:
-            for chunk in stream.pieces():
-                generation = _generation(converter, chunk)
+            for item in stream_items(stream):
+                generation = converter.convert(item)
                 if generation is None:
                     continue
                 if run_manager is not None:
                     run_manager.on_llm_new_token(generation.text, chunk=generation)
                 yield generation
         # Only a complete stream gets here: a cut one raised above.
-        final = ChatGenerationChunk(message=converter.final())
+        final = converter.final()
         if run_manager is not None:
             run_manager.on_llm_new_token("", chunk=final)
         yield final
@@ -372,15 +362,15 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         usage = self._stream_usage(kwargs)
         with langchain_errors():
             async with self._async_client().chat_stream(request, include_usage=usage) as stream:
-                converter = ChunkConverter(stream_usage=usage, accumulator=stream.accumulator)
-                async for chunk in stream.pieces():
-                    generation = _generation(converter, chunk)
+                converter = ChunkConverter(stream.accumulator, stream_usage=usage)
+                async for item in astream_items(stream):
+                    generation = converter.convert(item)
                     if generation is None:
                         continue
                     if run_manager is not None:
                         await run_manager.on_llm_new_token(generation.text, chunk=generation)
                     yield generation
-        final = ChatGenerationChunk(message=converter.final())
+        final = converter.final()
         if run_manager is not None:
             await run_manager.on_llm_new_token("", chunk=final)
         yield final
@@ -506,19 +496,6 @@ def _json_schema_format(schema: dict[str, Any] | type, strict: bool | None) -> d
     if strict is not None:
         spec["strict"] = strict
     return {"type": "json_schema", "json_schema": spec}
-
-
-def _generation(
-    converter: ChunkConverter, chunk: ChatCompletionChunk | TextPiece
-) -> ChatGenerationChunk | None:
-    message = converter.convert(chunk)
-    if message is None:
-        return None
-    # The text is what ChatGenerationChunk's validator would set (a test compares);
-    # for the text the converter builds, that is the content itself.
-    content = message.content
-    text = _text_of(content) if type(content) is str else message.text
-    return _generation_chunk(message=message, text=text)
 
 
 def _checked(completion: ChatCompletion, request: ChatRequest) -> ChatResult:

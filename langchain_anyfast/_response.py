@@ -1,7 +1,7 @@
 """Pure converters from Anyfast wire responses to LangChain messages.
 
 :class:`ChatCompletion` -> :func:`completion_to_chat_result` -> ``ChatResult``;
-:class:`ChatCompletionChunk` -> :class:`ChunkConverter` -> ``AIMessageChunk``.
+:class:`ChatCompletionChunk` -> :class:`ChunkConverter` -> ``ChatGenerationChunk``.
 What the response means (which choice answers, the usage counts, tool arguments)
 comes from ``anyfast_client._response``. Nothing here does I/O.
 """
@@ -20,15 +20,16 @@ from langchain_core.messages import (
     UsageMetadata,
 )
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from anyfast_client import ChatCompletion, ChatCompletionChunk, Choice, ChunkChoice, Usage
+from anyfast_client import ChatCompletion, ChatCompletionChunk, Choice, Usage
 from anyfast_client import ToolCall as WireToolCall
 from anyfast_client._adapter import (
     ANSWER_INDEX,
+    Constructor,
     StreamAccumulator,
-    TextPiece,
-    answer_pieces,
+    StreamItem,
+    answer_delta,
     cached_tokens,
     modality_counts,
     parse_tool_arguments,
@@ -36,7 +37,6 @@ from anyfast_client._adapter import (
     require_choices,
     total_tokens,
 )
-from anyfast_client._construct import Constructor
 
 __all__ = [
     "MODALITY_TOKENS_KEY",
@@ -55,19 +55,13 @@ MODALITY_TOKENS_KEY = "input_tokens_by_modality"
 _message_chunk = Constructor(AIMessageChunk)
 _text_chunk = _message_chunk.taking("content", "response_metadata")
 _reasoning_chunk = _message_chunk.taking("content", "additional_kwargs", "response_metadata")
-
-
-def _text_message(text: str, reasoning: str) -> AIMessageChunk | None:
-    """The message chunk of a chunk that adds only text and reasoning (None for neither)."""
-    if reasoning:
-        return _reasoning_chunk(
-            content=text,
-            additional_kwargs={"reasoning_content": reasoning},
-            response_metadata={"model_provider": PROVIDER},
-        )
-    if text:
-        return _text_chunk(content=text, response_metadata={"model_provider": PROVIDER})
-    return None
+_generation_chunk = Constructor(ChatGenerationChunk).taking("message", "text")
+# What a message's ``text`` is made of (a str subclass in recent langchain-core).
+_Text = type(AIMessageChunk(content="").text)
+# Short texts of a stream repeat (tokens): each distinct one gets one text object per
+# stream, shared (it is immutable), which is cheaper than making one per chunk.
+_SHARED_TEXT_SIZE = 32
+_SHARED_TEXT_LIMIT = 4096
 
 
 def usage_to_metadata(usage: Usage) -> UsageMetadata:
@@ -143,90 +137,80 @@ def _generation(choice: Choice, usage: Usage | None, metadata: dict[str, Any]) -
 
 
 def completion_to_chat_result(completion: ChatCompletion) -> ChatResult:
-    """A whole completion to a ``ChatResult``, one generation per choice in index order.
-
-    LangChain answers with the first generation: the choice with the lowest index.
+    """A whole completion to a ``ChatResult``, one generation per choice in the
+    completion's order, so that LangChain's answer, the first, is the core's (index 0).
     """
     metadata = _base_metadata(require_choices(completion))
     usage = completion.usage
     if usage is not None:
         metadata.update(_usage_metadata(usage))
-    choices = sorted(completion.choices, key=lambda choice: choice.index)
-    generations = [_generation(choice, usage, metadata) for choice in choices]
+    generations = [_generation(choice, usage, metadata) for choice in completion.choices]
     llm_output = {"model_name": completion.model, "id": completion.id}
     return ChatResult(generations=generations, llm_output=llm_output)
 
 
 class ChunkConverter:
-    """Streamed wire chunks to ``AIMessageChunk`` objects for the choice with index 0.
+    """A stream's chunks to ``ChatGenerationChunk`` objects for the choice with index 0.
 
-    The chunks are merged by a core :class:`StreamAccumulator`: the stream's own
-    (``accumulator=stream.accumulator``, which already holds each chunk when it is
-    converted) or, without one, the converter's, which it feeds. Each message chunk
-    carries what that chunk added to the answer: text, reasoning, and for tool calls
-    the new part of the id, name and arguments, indexed by the call's place in the
-    answer (so calls that reuse a wire index, or have none, stay apart). LangChain
-    sums and concatenates metadata when it adds chunks up, so usage, the finish
-    reason and the model come once, in :meth:`final`.
+    It reads a core :class:`StreamAccumulator` that holds each chunk by the time the
+    chunk is converted: the stream's own (``stream.accumulator``), or, for chunks of
+    your own, one you add each chunk to first. Each generation carries what that chunk
+    added to the answer: text, reasoning, and for tool calls the new part of the id,
+    name and arguments, indexed by the call's place in the answer (so calls that reuse
+    a wire index, or have none, stay apart). LangChain sums and concatenates metadata
+    when it adds chunks up, so usage, the finish reason and the model come once, in
+    :meth:`final`.
     """
 
-    __slots__ = ("_feeds", "_sizes", "accumulator", "stream_usage")
+    __slots__ = ("_sizes", "_texts", "accumulator", "stream_usage")
 
-    def __init__(
-        self, *, stream_usage: bool = True, accumulator: StreamAccumulator | None = None
-    ) -> None:
+    def __init__(self, accumulator: StreamAccumulator, *, stream_usage: bool = True) -> None:
+        self.accumulator = accumulator
         self.stream_usage = stream_usage
-        self._feeds = accumulator is None
-        self.accumulator = StreamAccumulator() if accumulator is None else accumulator
         # The sizes of the calls' id, name and arguments after the last chunk.
         self._sizes: list[tuple[int, int, int]] = []
+        self._texts: dict[str, str] = {}  # see _SHARED_TEXT_SIZE
 
     @property
     def finish_reason(self) -> str | None:
         state = self.accumulator.choice(self.accumulator.answer_index())
         return state.finish_reason if state is not None else None
 
-    def convert(self, chunk: ChatCompletionChunk | TextPiece) -> AIMessageChunk | None:
-        """The message chunk for one wire chunk, or None when it adds nothing to the answer.
-
-        A chunk that only adds text may come as its :data:`TextPiece` (``stream.pieces()``).
-        """
-        if isinstance(chunk, tuple):
-            # Nearly every chunk of a stream: one choice, text or reasoning only.
-            index, text, reasoning, envelope = chunk
-            if self._feeds:
-                self.accumulator.add(envelope.chunk_of(chunk))
-            if index != ANSWER_INDEX:
-                return None
-            return _text_message(text or "", reasoning or "")
-        if self._feeds:
-            self.accumulator.add(chunk)
-        choices = chunk.choices
-        if len(choices) == 1 and not choices[0].delta.tool_calls:
-            choice = choices[0]
-            if choice.index != ANSWER_INDEX:
-                return None
-            return _text_message(choice.delta.content or "", choice.delta.reasoning_content or "")
-        if _has_tool_calls(choices):
-            return self._convert_with_calls(chunk)
-        return _text_message(*answer_pieces(chunk))
-
-    def _convert_with_calls(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
-        text, reasoning = answer_pieces(chunk)
-        fields: dict[str, Any] = {}
-        if reasoning:
-            fields["additional_kwargs"] = {"reasoning_content": reasoning}
-        calls = self._call_chunks()
+    def convert(self, item: StreamItem) -> ChatGenerationChunk | None:
+        """The generation for one chunk (or its text delta), None when it adds nothing."""
+        text, reasoning, more = answer_delta(item)
+        calls = self._call_chunks() if more else None
         if calls:
-            fields["tool_call_chunks"] = calls
-        if not (text or fields):
+            fields: dict[str, Any] = {"tool_call_chunks": calls}
+            if reasoning:
+                fields["additional_kwargs"] = {"reasoning_content": reasoning}
+            message = AIMessageChunk(
+                content=text, response_metadata={"model_provider": PROVIDER}, **fields
+            )
+            return ChatGenerationChunk(message=message)
+        if reasoning:
+            message = _reasoning_chunk(
+                content=text,
+                additional_kwargs={"reasoning_content": reasoning},
+                response_metadata={"model_provider": PROVIDER},
+            )
+        elif text:
+            message = _text_chunk(content=text, response_metadata={"model_provider": PROVIDER})
+        else:
             return None
-        return AIMessageChunk(
-            content=text, response_metadata={"model_provider": PROVIDER}, **fields
-        )
+        # The text ChatGenerationChunk's validator would set (a test compares).
+        return _generation_chunk(message=message, text=self._text(text))
 
-    def final(self) -> AIMessageChunk:
-        """The last chunk: finish reason, model, id and (if asked for) usage, once.
+    def _text(self, content: str) -> str:
+        text = self._texts.get(content)
+        if text is None:
+            text = _Text(content)
+            if len(content) <= _SHARED_TEXT_SIZE and len(self._texts) < _SHARED_TEXT_LIMIT:
+                self._texts[content] = text
+        return text
+
+    def final(self) -> ChatGenerationChunk:
+        """The last generation: finish reason, model, id and (if asked for) usage, once.
 
         A stream with no choice 0 streamed nothing: its answer, the choice with the lowest
         index (as in a whole completion), comes whole in this chunk.
@@ -244,7 +228,7 @@ class ChunkConverter:
         if usage is not None:
             metadata.update(_usage_metadata(usage))
             fields["usage_metadata"] = usage_to_metadata(usage)
-        return AIMessageChunk(response_metadata=metadata, **fields)
+        return ChatGenerationChunk(message=AIMessageChunk(response_metadata=metadata, **fields))
 
     def _fallback_fields(self) -> dict[str, Any]:
         index = self.accumulator.answer_index()
@@ -290,9 +274,3 @@ class ChunkConverter:
                 )
             )
         return chunks
-
-
-def _has_tool_calls(choices: list[ChunkChoice]) -> bool:
-    if len(choices) == 1:  # nearly every chunk: no generator to start
-        return bool(choices[0].delta.tool_calls)
-    return any(choice.delta.tool_calls for choice in choices)

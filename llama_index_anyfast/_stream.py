@@ -2,7 +2,7 @@
 
 The chunks are merged by the core's :class:`StreamAccumulator`; this module only
 reads the answering choice (index 0) back out of it. One ``ChatResponse`` per wire
-chunk that changes something (answer text, reasoning, a tool-call piece, the finish
+chunk that changes something (answer text, reasoning, a tool-call delta, the finish
 reason or usage); chunks that change nothing yield nothing. Each response holds the
 cumulative blocks, as LlamaIndex streams expect, and the finish reason and latest
 usage once known. A block is rebuilt only when its part of the answer changed, and
@@ -11,7 +11,7 @@ blocks are built without re-validation.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -26,12 +26,13 @@ from llama_index.core.base.llms.types import (
 from anyfast_client import ChatCompletionChunk, ToolCall, Usage
 from anyfast_client._adapter import (
     ANSWER_INDEX,
+    Constructor,
     StreamAccumulator,
-    TextPiece,
-    answer_pieces,
+    StreamItem,
+    TextDelta,
+    answer_delta,
     warn_if_budget_spent_in,
 )
-from anyfast_client._construct import Constructor
 
 from ._caller import user_stacklevel
 from ._response import (
@@ -65,15 +66,14 @@ class _Progress(NamedTuple):
 class ChatStreamConverter:
     """Turns the chunks of one streamed completion into ``ChatResponse`` objects.
 
-    The chunks are merged by the stream's accumulator (``accumulator=stream.accumulator``,
-    which already holds each chunk when it is fed here) or, without one, by the
-    converter's own, which it feeds.
+    It reads a core :class:`StreamAccumulator` that holds each chunk by the time the
+    chunk is fed here: the stream's own (``stream.accumulator``), or, for chunks of
+    your own, one you add each chunk to first.
     """
 
     __slots__ = (
         "_call_dicts",
         "_extra",
-        "_feeds",
         "_index",
         "_last",
         "_text_block",
@@ -83,11 +83,8 @@ class ChatStreamConverter:
         "enable_thinking",
     )
 
-    def __init__(
-        self, *, enable_thinking: bool = False, accumulator: StreamAccumulator | None = None
-    ) -> None:
-        self._feeds = accumulator is None
-        self.accumulator = StreamAccumulator() if accumulator is None else accumulator
+    def __init__(self, accumulator: StreamAccumulator, *, enable_thinking: bool = False) -> None:
+        self.accumulator = accumulator
         self.enable_thinking = enable_thinking
         # The answer's sizes after the last chunk: text and reasoning lengths, then
         # the rest of the progress (calls, finish reason, usage).
@@ -115,43 +112,22 @@ class ChatStreamConverter:
         state = self.accumulator.choice(self._index)
         return state.finish_reason if state is not None else None
 
-    def feed(self, chunk: ChatCompletionChunk | TextPiece) -> ChatResponse | None:
-        """The response for this chunk, or None when the chunk changes nothing.
-
-        A chunk that only adds text may come as its :data:`TextPiece` (``stream.pieces()``).
-        """
-        if isinstance(chunk, tuple):
-            return self._feed_piece(chunk)
-        if self._feeds:
-            self.accumulator.add(chunk)
-        choices = chunk.choices
-        if chunk.usage is None and len(choices) == 1:
-            # Nearly every chunk: one choice, text or reasoning only.
-            choice = choices[0]
-            delta = choice.delta
-            if choice.finish_reason is None and not delta.tool_calls:
-                if choice.index != ANSWER_INDEX:
-                    return None
-                return self._feed_pieces(chunk, delta.content or "", delta.reasoning_content or "")
-        if _only_text(chunk):
-            return self._feed_text(chunk)
-        if not self._advance():
-            return None
-        text, thinking = answer_pieces(chunk)
-        extra = dict(self._extra)
+    def feed(self, item: StreamItem) -> ChatResponse | None:
+        """The response for one chunk (or its text delta), None when it changes nothing."""
+        text, thinking, more = answer_delta(item)
+        if more:  # tool calls, a finish reason or usage may have changed too
+            if not self._advance():
+                return None
+        elif text or thinking:  # nearly every chunk: only the text grew
+            self._take_text(text, thinking)
+        else:
+            return None  # nothing for the answer (another choice, an empty delta)
+        extra = dict(self._extra) if self._extra else {}
         if thinking:
             extra["thinking_delta"] = thinking
-        return self._response(chunk, text, extra)
-
-    def _feed_piece(self, piece: TextPiece) -> ChatResponse | None:
-        # Nearly every chunk of a stream: one choice, text or reasoning only.
-        index, text, thinking, envelope = piece
-        raw = envelope.chunk_of(piece)  # what the response hands out as ``raw``
-        if self._feeds:
-            self.accumulator.add(raw)
-        if index != ANSWER_INDEX or not (text or thinking):
-            return None
-        return self._feed_pieces(raw, text or "", thinking or "")
+        # A text delta's chunk is built now: the response hands it out as ``raw``.
+        raw = item.chunk() if type(item) is TextDelta else cast(ChatCompletionChunk, item)
+        return self._response(raw, text, extra)
 
     def close(self) -> ChatResponse | None:
         """After the last chunk: for a stream that had no choice 0, its answer whole.
@@ -180,47 +156,17 @@ class ChatStreamConverter:
         self._update_blocks(before, after)
         return True
 
-    def _feed_pieces(
-        self, chunk: ChatCompletionChunk, text: str, thinking: str
-    ) -> ChatResponse | None:
-        """:meth:`feed` for a lone answer chunk that adds ``text`` and ``thinking`` (or nothing)."""
-        if not (text or thinking):
-            return None
+    def _take_text(self, text: str, thinking: str) -> None:
+        """Take in a chunk that added only ``text`` and ``thinking`` to the answer."""
         state = self.accumulator.choice(ANSWER_INDEX)
         if state is None:
-            return None
-        last = self._last
-        extra = dict(self._extra) if self._extra else {}
+            raise ValueError("the accumulator must hold each chunk before it is fed here")
         if text:
-            last[0] = state.content.tell()
+            self._last[0] = state.content.tell()
             self._text_block = _text_block(text=state.content.getvalue())
         if thinking:
-            last[1] = state.reasoning.tell()
-            self._thinking_block = None
-            extra["thinking_delta"] = thinking
-        return self._response(chunk, text, extra)
-
-    def _feed_text(self, chunk: ChatCompletionChunk) -> ChatResponse | None:
-        """:meth:`feed` for a chunk that can change only the text and the reasoning."""
-        state = self.accumulator.choice(ANSWER_INDEX)
-        if state is None:
-            return None
-        last = self._last
-        text_size = state.content.tell()
-        reasoning_size = state.reasoning.tell()
-        if text_size != last[0]:
-            last[0] = text_size
-            self._text_block = _text_block(text=state.content.getvalue())
-        elif reasoning_size == last[1]:
-            return None  # nothing for the answer (another choice, an empty delta)
-        if reasoning_size != last[1]:
-            last[1] = reasoning_size
-            self._thinking_block = None
-        text, thinking = answer_pieces(chunk)
-        extra = dict(self._extra)
-        if thinking:
-            extra["thinking_delta"] = thinking
-        return self._response(chunk, text, extra)
+            self._last[1] = state.reasoning.tell()
+            self._thinking_block = None  # rebuilt with the new text when needed
 
     def _progress(self) -> _Progress:
         state = self.accumulator.choice(self._index)
@@ -291,15 +237,3 @@ class ChatStreamConverter:
             role=_ASSISTANT, blocks=self._blocks(), additional_kwargs=extra_message
         )
         return _chat_response(message=message, delta=delta, raw=chunk, additional_kwargs=extra)
-
-
-def _only_text(chunk: ChatCompletionChunk) -> bool:
-    """Whether a chunk carries nothing but text or reasoning: no usage, calls or finish."""
-    if chunk.usage is not None:
-        return False
-    choices = chunk.choices
-    if len(choices) == 1:  # nearly every chunk: no generator to start
-        return choices[0].finish_reason is None and not choices[0].delta.tool_calls
-    return all(
-        choice.finish_reason is None and not choice.delta.tool_calls for choice in chunk.choices
-    )

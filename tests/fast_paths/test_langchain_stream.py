@@ -1,20 +1,19 @@
-"""LangChain's message chunks, built without validation, equal the validated ones."""
+"""LangChain's generation chunks, built without validation, equal the validated ones, and
+a stream's text deltas convert as the chunks they stand for."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
-from anyfast_client import ChatCompletionChunk
-from anyfast_client._decode import ChunkDecoder
 from anyfast_client._stream import StreamAccumulator
-from langchain_anyfast import _chat_model
+from anyfast_client._template import TextDelta
 from langchain_anyfast._response import ChunkConverter
-from llama_index_anyfast._stream import ChatStreamConverter
 
-from ._support import STREAM, make_chunk, same
+from ._support import STREAM, decoded, fed, same
 
 
 def _validated(message: AIMessageChunk) -> AIMessageChunk:
@@ -22,9 +21,14 @@ def _validated(message: AIMessageChunk) -> AIMessageChunk:
     return AIMessageChunk(**{name: getattr(message, name) for name in message.model_fields_set})
 
 
-def test_langchain_chunks_equal_validated_ones() -> None:
-    converter = ChunkConverter()
-    generations = [_chat_model._generation(converter, chunk) for chunk in STREAM]
+def _converted(items: list[object]) -> tuple[list[ChatGenerationChunk | None], ChunkConverter]:
+    accumulator = StreamAccumulator()
+    converter = ChunkConverter(accumulator)
+    return [converter.convert(item) for item in fed(accumulator, items)], converter  # type: ignore[arg-type]
+
+
+def test_generation_chunks_equal_validated_ones() -> None:
+    generations, _ = _converted(STREAM)
     built = [generation for generation in generations if generation is not None]
     assert [g.text for g in built] == ["", "Hel", "lo", "", "", "!"]
     for generation in built:
@@ -38,14 +42,13 @@ def test_langchain_chunks_equal_validated_ones() -> None:
     assert built[3].message.tool_call_chunks[0]["name"] == "get_weather"
 
 
-def test_langchain_chunks_add_up_to_the_answer() -> None:
-    converter = ChunkConverter()
-    generations = [_chat_model._generation(converter, chunk) for chunk in STREAM]
+def test_generation_chunks_add_up_to_the_answer() -> None:
+    generations, converter = _converted(STREAM)
     total = sum(
         (g for g in generations if g is not None),
         start=ChatGenerationChunk(message=AIMessageChunk(content="")),
     )
-    total += ChatGenerationChunk(message=converter.final())
+    total += converter.final()
     message = total.message
     assert isinstance(message, AIMessageChunk)
     assert message.content == "Hello!"
@@ -55,77 +58,22 @@ def test_langchain_chunks_add_up_to_the_answer() -> None:
     assert message.usage_metadata["output_tokens"] == 5
 
 
-def _fed_first(converter_type: type[Any]) -> tuple[Any, Any]:
-    """A converter reading a stream's accumulator, which holds each chunk before it is seen."""
-    accumulator = StreamAccumulator()
-    converter = converter_type(accumulator=accumulator)
+def test_text_deltas_convert_as_the_chunks_they_stand_for() -> None:
+    converters: list[ChunkConverter] = []
 
-    def convert(chunk: ChatCompletionChunk) -> Any:
-        accumulator.add(chunk)
-        return converter
+    def convert(accumulator: StreamAccumulator) -> Callable[[Any], ChatGenerationChunk | None]:
+        converters.append(ChunkConverter(accumulator))
+        return converters[0].convert
 
-    return converter, convert
-
-
-def test_langchain_converter_on_the_streams_accumulator_equals_its_own() -> None:
-    own = ChunkConverter()
-    shared, before = _fed_first(ChunkConverter)
-    for chunk in STREAM:
-        mine = _chat_model._generation(before(chunk), chunk)
-        theirs = _chat_model._generation(own, chunk)
-        assert (mine is None) == (theirs is None)
-        if mine is not None and theirs is not None:
-            same(mine.message, theirs.message)
-    same(shared.final(), own.final())
-    assert shared.accumulator.result() == own.accumulator.result()
-
-
-def _decoded(pieces: bool) -> ChunkDecoder:
-    decoder = ChunkDecoder()
-    decoder.pieces = pieces
-    return decoder
-
-
-# The stream again, as bytes, with runs of text and reasoning events that share their
-# envelope: read as pieces, most of them reach the converters without a chunk.
-_BODY = b"".join(
-    b"data: " + chunk.model_dump_json(exclude_unset=True).encode() + b"\n\n"
-    for chunk in [
-        STREAM[0],
-        *[make_chunk({"reasoning_content": piece}) for piece in ("Thi", "nk", "ing.")],
-        *[make_chunk({"content": piece}) for piece in ("He", "l", "lo")],
-        *STREAM[4:],
-    ]
-)
-
-
-def test_langchain_converter_reading_pieces_equals_reading_chunks() -> None:
-    results = []
-    for pieces in (True, False):
-        decoder = _decoded(pieces)
-        converter = ChunkConverter(accumulator=decoder.accumulator)
-        items = []
-        generations = []
-        for item in decoder.iter_feed(_BODY):  # each item is converted as it arrives
-            items.append(item)
-            generations.append(_chat_model._generation(converter, item))
-        generations.append(ChatGenerationChunk(message=converter.final()))
-        results.append(generations)
-        if pieces:
-            assert sum(isinstance(item, tuple) for item in items) == 4
-    for mine, theirs in zip(*results, strict=True):
+    items, from_deltas = zip(*decoded(convert), strict=True)
+    assert sum(type(item) is TextDelta for item in items) == 4
+    chunks = [item.chunk() if type(item) is TextDelta else item for item in items]
+    from_chunks, reference = _converted(chunks)
+    for mine, theirs in zip(
+        [*from_deltas, converters[0].final()], [*from_chunks, reference.final()], strict=True
+    ):
         assert (mine is None) == (theirs is None)
         if mine is not None and theirs is not None:
             same(mine.message, theirs.message)
             assert mine.text == theirs.text
-
-
-def test_converters_of_their_own_take_pieces_too() -> None:
-    decoder = _decoded(True)
-    items = decoder.feed(_BODY)
-    langchain, llama_index = ChunkConverter(), ChatStreamConverter()
-    for item in items:
-        _chat_model._generation(langchain, item)
-        llama_index.feed(item)
-    assert langchain.accumulator.result() == decoder.accumulator.result()
-    assert llama_index.text == "Hello!"
+    assert converters[0].accumulator.result() == reference.accumulator.result()

@@ -1,78 +1,74 @@
-"""LlamaIndex's responses, built without validation, equal the ones the full path gives."""
+"""LlamaIndex's responses, built without validation, equal the ones the full path gives,
+and a stream's text deltas convert as the chunks they stand for."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from llama_index.core.base.llms.types import ChatResponse
 
 from anyfast_client import ChatCompletionChunk
+from anyfast_client._response import answer_delta
+from anyfast_client._stream import StreamAccumulator
+from anyfast_client._template import TextDelta
 from llama_index_anyfast import _stream
 from llama_index_anyfast._stream import ChatStreamConverter
 
-from ._support import STREAM, same
-from .test_langchain_stream import _BODY, _decoded, _fed_first
+from ._support import STREAM, decoded, fed, same
 
 
-def _llama_responses(monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> list[ChatResponse | None]:
-    if not fast:
-        monkeypatch.setattr(_stream, "_only_text", lambda chunk: False)
-    converter = ChatStreamConverter()
-    return [converter.feed(chunk) for chunk in STREAM]
+def _responses(items: list[Any]) -> list[ChatResponse | None]:
+    accumulator = StreamAccumulator()
+    converter = ChatStreamConverter(accumulator)
+    return [converter.feed(item) for item in fed(accumulator, items)]
 
 
-def test_llama_index_fast_path_equals_the_full_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    fast = _llama_responses(monkeypatch, fast=True)
-    full = _llama_responses(monkeypatch, fast=False)
-    assert [r is None for r in fast] == [r is None for r in full]
-    for mine, theirs in zip(fast, full, strict=True):
-        if mine is None or theirs is None:
+def _full_path_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every chunk through the comparison of the whole answer, as if it changed more."""
+    monkeypatch.setattr(_stream, "answer_delta", lambda item: (*answer_delta(item)[:2], True))
+
+
+def _assert_same_responses(mine: list[ChatResponse | None], theirs: list[ChatResponse | None]):
+    assert [r is None for r in mine] == [r is None for r in theirs]
+    for built, reference in zip(mine, theirs, strict=True):
+        if built is None or reference is None:
             continue
-        assert mine.delta == theirs.delta
-        assert mine.raw is theirs.raw
-        assert mine.additional_kwargs == theirs.additional_kwargs
-        assert mine.message.model_dump() == theirs.message.model_dump()
-    last = fast[-1]
+        assert built.delta == reference.delta
+        assert built.additional_kwargs == reference.additional_kwargs
+        assert built.message.model_dump() == reference.message.model_dump()
+        assert isinstance(built.raw, ChatCompletionChunk)
+        same(built.raw, reference.raw)
+
+
+def test_the_text_branch_answers_as_the_full_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    text_branch = _responses(STREAM)
+    _full_path_only(monkeypatch)
+    _assert_same_responses(text_branch, _responses(STREAM))
+    last = text_branch[-1]
     assert last is not None
     assert last.message.content == "Hello!"
     assert last.additional_kwargs["finish_reason"] == "tool_calls"
 
 
-def test_each_llama_index_response_keeps_its_own_cumulative_text(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    responses = [r for r in _llama_responses(monkeypatch, fast=True) if r is not None]
+def test_each_response_keeps_its_own_cumulative_text() -> None:
+    responses = [r for r in _responses(STREAM) if r is not None]
     assert [r.message.content for r in responses[:3]] == ["", "Hel", "Hello"]
     assert [r.delta for r in responses[:3]] == ["", "Hel", "lo"]
 
 
-def test_llama_index_converter_on_the_streams_accumulator_equals_its_own() -> None:
-    own = ChatStreamConverter()
-    shared, before = _fed_first(ChatStreamConverter)
-    for chunk in STREAM:
-        mine, theirs = before(chunk).feed(chunk), own.feed(chunk)
-        assert (mine is None) == (theirs is None)
-        if mine is not None and theirs is not None:
-            assert mine.delta == theirs.delta
-            assert mine.additional_kwargs == theirs.additional_kwargs
-            assert mine.message.model_dump() == theirs.message.model_dump()
-    assert shared.text == own.text == "Hello!"
+def test_text_deltas_convert_as_the_chunks_they_stand_for() -> None:
+    converters: list[ChatStreamConverter] = []
 
+    def convert(accumulator: StreamAccumulator) -> Callable[[Any], ChatResponse | None]:
+        converters.append(ChatStreamConverter(accumulator))
+        return converters[0].feed
 
-def test_llama_index_converter_reading_pieces_equals_reading_chunks() -> None:
-    results = []
-    for pieces in (True, False):
-        decoder = _decoded(pieces)
-        converter = ChatStreamConverter(accumulator=decoder.accumulator)
-        results.append([converter.feed(item) for item in decoder.iter_feed(_BODY)])
-    for mine, theirs in zip(*results, strict=True):
-        assert (mine is None) == (theirs is None)
-        if mine is not None and theirs is not None:
-            assert mine.delta == theirs.delta
-            assert mine.additional_kwargs == theirs.additional_kwargs
-            assert mine.message.model_dump() == theirs.message.model_dump()
-            assert isinstance(mine.raw, ChatCompletionChunk)
-            same(mine.raw, theirs.raw)
-    texts = [response.message.content for response in results[0] if response is not None]
+    items, from_deltas = zip(*decoded(convert), strict=True)
+    assert sum(type(item) is TextDelta for item in items) == 4
+    chunks = [item.chunk() if type(item) is TextDelta else item for item in items]
+    _assert_same_responses(list(from_deltas), _responses(chunks))
+    texts = [response.message.content for response in from_deltas if response is not None]
     assert texts[:6] == ["", "", "", "He", "Hel", "Hello"]
-    last = results[0][-1]
-    assert last is not None and last.message.content == "Hello!"
+    assert converters[0].text == "Hello!"

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from anyfast_client import AnyfastClient, AsyncAnyfastClient, ChatCompletionChunk
-from anyfast_client._adapter import LazyClients
+from anyfast_client._adapter import LazyClients, StreamAccumulator
 from anyfast_client.testing import AnyfastTestServer, Reply, ScriptedToolCall
 from langchain_anyfast import AnyfastWarning, ChatAnyfast
 from langchain_anyfast._response import ChunkConverter
@@ -228,6 +228,12 @@ def _chunk(*tool_deltas: dict[str, Any], finish: str | None = None) -> ChatCompl
     )
 
 
+def _convert(converter: ChunkConverter, chunk: ChatCompletionChunk) -> Any:
+    """What a stream does: the chunk goes into the accumulator, then is converted."""
+    converter.accumulator.add(chunk)
+    return converter.convert(chunk)
+
+
 def test_qwen_tool_call_deltas_merge() -> None:
     """Repeated ids and names, name and arguments apart, chunks without id, empty arguments."""
     wire = [
@@ -239,8 +245,8 @@ def test_qwen_tool_call_deltas_merge() -> None:
         _chunk({"index": 1, "id": "call_2", "function": {"name": "now"}}),
         _chunk(finish="tool_calls"),
     ]
-    converter = ChunkConverter()
-    chunks = [c for c in (converter.convert(w) for w in wire) if c is not None]
+    converter = ChunkConverter(StreamAccumulator())
+    chunks = [c.message for c in (_convert(converter, w) for w in wire) if c is not None]
     total = aggregate(chunks)
     assert [(c["name"], c["args"], c["id"]) for c in total.tool_calls] == [
         ("add", {"a": 1, "b": 2}, "call_1"),
@@ -253,12 +259,12 @@ def test_empty_chunks_are_skipped() -> None:
     first = ChatCompletionChunk.model_validate(
         {"choices": [{"delta": {"role": "assistant", "content": "", "reasoning_content": ""}}]}
     )
-    assert ChunkConverter().convert(first) is None
+    assert _convert(ChunkConverter(StreamAccumulator()), first) is None
     usage_only = ChatCompletionChunk.model_validate({"choices": [], "usage": {"prompt_tokens": 1}})
     for stream_usage in (False, True):
-        converter = ChunkConverter(stream_usage=stream_usage)
-        assert converter.convert(usage_only) is None  # usage comes once, in the final chunk
-        final = converter.final().usage_metadata
+        converter = ChunkConverter(StreamAccumulator(), stream_usage=stream_usage)
+        assert _convert(converter, usage_only) is None  # usage comes once, in the final chunk
+        final = converter.final().message.usage_metadata  # type: ignore[attr-defined]
         assert (final["input_tokens"] if final else None) == (1 if stream_usage else None)
 
 

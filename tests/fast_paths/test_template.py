@@ -1,11 +1,12 @@
-"""Events read through their envelope decode exactly as events parsed in full.
+"""Events read through their template decode exactly as events parsed in full.
 
 A stream's text events share their bytes around the text; the decoder learns those
-bytes from a parsed event and then reads the next events' text without parsing. These
-tests hold it to the parsed reading: generated streams (key orders, spacing, escapes,
-extra fields, ids that change, nonces, broken bytes) decode to the same chunks, the
-same errors and the same merged answer either way, and the pieces handed to the
-adapters say what those chunks say.
+bytes from a parsed event (an event template) and then reads the next events' text
+without parsing. These tests hold it to the parsed reading: generated streams (key
+orders, spacing, escapes, extra fields, ids that change, nonces, broken bytes) decode
+to the same chunks, the same errors and the same merged answer either way, and the
+text deltas handed to the adapters say what those chunks say. Without what it relies
+on, or with ``ANYFAST_FAST_PATHS=0``, every event is parsed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import logging
 import pickle
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +26,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from anyfast_client import AnyfastError, ChatCompletionChunk
+from anyfast_client import (
+    AnyfastClient,
+    AnyfastError,
+    AsyncAnyfastClient,
+    ChatCompletionChunk,
+    ChatRequest,
+    UserMessage,
+    _fast,
+    _template,
+)
+from anyfast_client._adapter import astream_items, stream_items
 from anyfast_client._decode import ChunkDecoder
-from anyfast_client._envelope import Envelope
+from anyfast_client._fast import FAST_PATHS_VARIABLE, stood_down
+from anyfast_client._template import EventTemplate, TextDelta
+from anyfast_client.testing import AnyfastTestServer, Reply
 
 FAST = settings(
     max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -33,7 +48,7 @@ FAST = settings(
 
 
 class ParsingDecoder(ChunkDecoder):
-    """The reference: every event parsed in full, no envelope ever learnt."""
+    """The reference: every event parsed in full, no template ever learnt."""
 
     def _learn(self, event: bytes, chunk: ChatCompletionChunk) -> None:
         pass
@@ -67,37 +82,29 @@ def assert_same_chunk(built: ChatCompletionChunk, parsed: ChatCompletionChunk) -
         assert_same_model(mine.delta, theirs.delta)
 
 
-def assert_decodes_as_parsed(body: bytes, cuts: list[int]) -> list[Any]:
-    """Decode ``body`` read in pieces at ``cuts`` both ways; the envelope decoder's items."""
+def chunks_of(items: list[Any]) -> list[ChatCompletionChunk]:
+    return [item.chunk() if isinstance(item, TextDelta) else item for item in items]
+
+
+def assert_decodes_as_parsed(body: bytes, cuts: list[int]) -> list[ChatCompletionChunk]:
+    """Decode ``body`` read in parts cut at ``cuts`` both ways; the template decoder's chunks."""
     bounds = sorted({cut % (len(body) + 1) for cut in cuts} | {0, len(body)})
     reads = [body[start:end] for start, end in itertools.pairwise(bounds)]
     reference = ParsingDecoder()
     expected, expected_error = decode(reference, reads)
     decoder = ChunkDecoder()
-    got, error = decode(decoder, reads)
+    items, error = decode(decoder, reads)
     assert error == expected_error
-    assert len(got) == len(expected)
-    for mine, theirs in zip(got, expected, strict=True):
-        assert_same_chunk(mine, theirs)
-    assert decoder.accumulator.result() == reference.accumulator.result()
-    pieces = ChunkDecoder()
-    pieces.pieces = True
-    items, pieces_error = decode(pieces, reads)
-    assert pieces_error == expected_error
+    assert len(items) == len(expected)
     for item, chunk in zip(items, expected, strict=True):
-        if isinstance(item, tuple):
-            index, content, reasoning, envelope = item
+        if isinstance(item, TextDelta):
             choice = chunk.choices[0]
-            assert (index, content, reasoning) == (
-                choice.index,
-                choice.delta.content,
-                choice.delta.reasoning_content,
-            )
-            assert_same_chunk(envelope.chunk_of(item), chunk)
+            assert item[:3] == (choice.index, choice.delta.content, choice.delta.reasoning_content)
+            assert_same_chunk(item.chunk(), chunk)
         else:
             assert_same_chunk(item, chunk)
-    assert pieces.accumulator.result() == reference.accumulator.result()
-    return got
+    assert decoder.accumulator.result() == reference.accumulator.result()
+    return chunks_of(items)
 
 
 # --------------------------------------------------------------------------- generated streams
@@ -223,13 +230,12 @@ def _text_event(text: str, **extra: Any) -> bytes:
     return _event(choices=[choice], **extra)
 
 
-def test_a_gateways_text_events_are_read_through_the_envelope() -> None:
+def test_a_gateways_text_events_are_read_through_the_template() -> None:
     body = b"".join(_text_event(text) for text in ["Hel", "lo", ", ", "wor", "ld"])
-    decoder = ChunkDecoder()
-    decoder.pieces = True
-    items = decoder.feed(body)
-    # The first event is parsed and taught the envelope; the others are read through it.
+    items = ChunkDecoder().feed(body)
+    # The first event is parsed and taught the template; the others are read through it.
     assert isinstance(items[0], ChatCompletionChunk)
+    assert all(isinstance(item, TextDelta) for item in items[1:])
     assert [item[:3] for item in items[1:]] == [
         (0, "lo", None),
         (0, ", ", None),
@@ -239,13 +245,10 @@ def test_a_gateways_text_events_are_read_through_the_envelope() -> None:
     assert_decodes_as_parsed(body, [])
 
 
-def test_each_chunk_read_through_the_envelope_is_its_own() -> None:
+def test_each_chunk_read_through_the_template_is_its_own() -> None:
     body = b"".join(_text_event(text, system_fingerprint="fp") for text in "abc")
-    first, second, third = ChunkDecoder().feed(body)
-    assert isinstance(first, ChatCompletionChunk)
-    assert isinstance(second, ChatCompletionChunk)
-    assert isinstance(third, ChatCompletionChunk)
-    # Changing the chunk the envelope was learnt from, or one built from it, changes no other.
+    first, second, third = chunks_of(ChunkDecoder().feed(body))
+    # Changing the chunk the template was learnt from, or one built from it, changes no other.
     first.choices[0].delta.content = "changed"
     first.id = "changed"
     second.choices[0].model_extra["logprobs"] = "changed"  # type: ignore[index]
@@ -302,13 +305,15 @@ def test_values_a_copy_would_share_keep_events_parsed() -> None:
 
 def _counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
     calls = [0]
-    original = getattr(Envelope, name)
+    original = getattr(EventTemplate, name)
 
     def counting(*args: Any) -> Any:
         calls[0] += 1
         return original(*args)
 
-    monkeypatch.setattr(Envelope, name, staticmethod(counting) if name == "learn" else counting)
+    monkeypatch.setattr(
+        EventTemplate, name, staticmethod(counting) if name == "learn" else counting
+    )
     return calls
 
 
@@ -318,47 +323,44 @@ def test_a_stream_whose_events_all_differ_stops_being_probed(
     probes = _counting(monkeypatch, "_proved")
     body = b"".join(_text_event("x", obfuscation=f"n{i}") for i in range(50))
     assert_decodes_as_parsed(body, [])
-    # Three decoders (chunks, pieces, and the parsing reference, which learns nothing):
-    # each gives up after its first envelope and eight more that nothing fitted.
-    assert probes[0] == 2 * 9
+    # The decoder (the parsing reference learns nothing) gives up after its first
+    # template and eight more that nothing fitted.
+    assert probes[0] == 9
 
 
-def test_a_stream_without_envelopes_stops_looking_for_them(
+def test_a_stream_without_templates_stops_looking_for_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     learnt = _counting(monkeypatch, "learn")
     body = b"".join(_text_event(text, meta={"n": 1}) for text in "abcdefghijklmnopqrstuvwxyz")
     assert_decodes_as_parsed(body, [])
-    assert learnt[0] == 2 * 8
+    assert learnt[0] == 8
 
 
-def test_events_an_envelope_cannot_read_never_make_it_give_up() -> None:
+def test_events_a_template_cannot_read_never_make_it_give_up() -> None:
     # Every other event holds bytes that are not UTF-8 (parsed in full, leniently, and
-    # teaching nothing); then the envelope changes (``created`` ticks). The good events
-    # of both runs, but the first of each, are still read through an envelope.
+    # teaching nothing); then the template changes (``created`` ticks). The good events
+    # of both runs, but the first of each, are still read through a template.
     def text(created: int, bad: bool) -> bytes:
         choice = {"index": 0, "delta": {"content": "BAD" if bad else "ok"}}
         return _event(choices=[choice], created=created).replace(b"BAD", b"b\xffd")
 
     body = b"".join(text(5, bad=n % 2 == 1) for n in range(20))
     body += b"".join(text(6, bad=False) for _ in range(10))
-    decoder = ChunkDecoder()
-    decoder.pieces = True
-    items = decoder.feed(body)
-    assert sum(isinstance(item, tuple) for item in items) == 9 + 9
+    items = ChunkDecoder().feed(body)
+    assert sum(isinstance(item, TextDelta) for item in items) == 9 + 9
     assert_decodes_as_parsed(body, [])
 
 
 def test_an_error_event_after_fitting_events_is_raised_after_them() -> None:
     body = b"".join(_text_event(text) for text in "abc") + _event(error={"message": "overloaded"})
-    decoder = ChunkDecoder()
-    items, error = decode(decoder, [body])
-    assert [chunk.choices[0].delta.content for chunk in items] == ["a", "b", "c"]
+    items, error = decode(ChunkDecoder(), [body])
+    assert [chunk.choices[0].delta.content for chunk in chunks_of(items)] == ["a", "b", "c"]
     assert error is not None and "overloaded" in error
     assert_decodes_as_parsed(body, [])
 
 
-def test_a_retried_stream_forgets_its_envelope() -> None:
+def test_a_retried_stream_forgets_its_template() -> None:
     decoder = ChunkDecoder()
     decoder.feed(b"".join(_text_event(text) for text in "ab"))
     decoder.restart()
@@ -369,9 +371,9 @@ def test_a_retried_stream_forgets_its_envelope() -> None:
     assert decoder.accumulator.result().choices[0].message.content == "c"
 
 
-def test_the_role_of_an_event_read_through_the_envelope_counts() -> None:
-    def text(piece: str) -> bytes:
-        return _event(choices=[{"index": 0, "delta": {"role": "model", "content": piece}}])
+def test_the_role_of_an_event_read_through_the_template_counts() -> None:
+    def text(content: str) -> bytes:
+        return _event(choices=[{"index": 0, "delta": {"role": "model", "content": content}}])
 
     call = {"index": 0, "id": "call_1", "function": {"name": "f", "arguments": "{}"}}
     delta = {"role": "assistant", "tool_calls": [call]}
@@ -412,22 +414,20 @@ def _only_text(chunk: ChatCompletionChunk) -> bool:
 
 
 @pytest.mark.parametrize("body", _recorded_streams())
-def test_llama_servers_recorded_streams_read_through_their_envelope(body: bytes) -> None:
+def test_llama_servers_recorded_streams_read_through_their_template(body: bytes) -> None:
     # llama.cpp's llama-server, recorded (cassettes/real_server/README.md): its events
     # put the choices first and the id, created and model after the text, and escape
     # line breaks in the text.
     got = assert_decodes_as_parsed(body, [len(body) // 3, len(body) // 2])
-    decoder = ChunkDecoder()
-    decoder.pieces = True
-    pieces = sum(isinstance(item, tuple) for item in decoder.feed(body))
+    read = sum(isinstance(item, TextDelta) for item in ChunkDecoder().feed(body))
     # Every text event is read without parsing but the first after each change of the
     # bytes around the text: the first, the switch from reasoning to text, and each
     # tick of ``created`` (llama-server stamps every event with the current second).
     changes = len({chunk.created for chunk in got}) + 2
-    assert pieces >= sum(_only_text(chunk) for chunk in got) - changes
+    assert read >= sum(_only_text(chunk) for chunk in got) - changes
 
 
-def test_text_escaped_as_ascii_is_read_through_the_envelope() -> None:
+def test_text_escaped_as_ascii_is_read_through_the_template() -> None:
     # Python's json.dumps by default: spaces after separators, every non-ASCII character
     # escaped (an emoji as a surrogate pair), line breaks escaped.
     tokens = ["你好", "\uff0c世界", "😀", "a\nb", "\u201cquoted\u201d"] * 4
@@ -437,17 +437,17 @@ def test_text_escaped_as_ascii_is_read_through_the_envelope() -> None:
         + b"\n\n"
         for token in tokens
     )
-    decoder = ChunkDecoder()
-    decoder.pieces = True
-    items = decoder.feed(body)
-    assert [item[1] for item in items[1:]] == tokens[1:]
+    items = ChunkDecoder().feed(body)
+    assert [item.content for item in items[1:]] == tokens[1:]
     assert_decodes_as_parsed(body, [])
 
 
-def test_a_chunk_built_from_the_envelope_behaves_as_a_parsed_one() -> None:
+def test_a_chunk_built_from_the_template_behaves_as_a_parsed_one() -> None:
     body = b"".join(_text_event(text, system_fingerprint="fp") for text in ["a", "b\n"])
     parsed = ParsingDecoder().feed(body)[1]
-    built = ChunkDecoder().feed(body)[1]
+    delta = ChunkDecoder().feed(body)[1]
+    assert isinstance(delta, TextDelta)
+    built = delta.chunk()
     assert isinstance(parsed, ChatCompletionChunk) and isinstance(built, ChatCompletionChunk)
     assert built.model_dump_json() == parsed.model_dump_json()
     assert built.model_dump(exclude_unset=True) == parsed.model_dump(exclude_unset=True)
@@ -455,3 +455,104 @@ def test_a_chunk_built_from_the_envelope_behaves_as_a_parsed_one() -> None:
     assert copy.deepcopy(built) == parsed
     assert built.model_copy(update={"id": "x"}).id == "x"
     assert repr(built) == repr(parsed)
+
+
+# --------------------------------------------------------------------------- failing safe
+
+_TEXTS = ["Hel", "lo", ", ", 'say \\"hi\\"', "wor", "ld"]  # one with JSON escapes
+_BODY = b"".join(_text_event("PLACE").replace(b"PLACE", text.encode()) for text in _TEXTS) + _event(
+    choices=[{"index": 0, "delta": {}, "finish_reason": "stop"}]
+)
+
+
+@pytest.fixture
+def fresh_checks() -> Iterator[None]:
+    """The checks made at first use run again, as in a new process."""
+    _template._slot_setters.cache_clear()
+    _template._string_reader.cache_clear()
+    yield
+    _template._slot_setters.cache_clear()
+    _template._string_reader.cache_clear()
+
+
+@pytest.mark.parametrize("value", ["0", "off", "false", "no"])
+def test_the_switch_turns_template_reading_off(
+    monkeypatch: pytest.MonkeyPatch, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(FAST_PATHS_VARIABLE, value)
+    monkeypatch.setattr(_fast, "_reported", {})
+    with caplog.at_level(logging.DEBUG, logger="anyfast_client"):
+        items = ChunkDecoder().feed(_BODY)
+        ChunkDecoder().feed(_BODY)
+    assert all(type(item) is ChatCompletionChunk for item in items)
+    assert [chunk.choices[0].delta.content for chunk in items[:-1]] == [
+        "Hel",
+        "lo",
+        ", ",
+        'say "hi"',
+        "wor",
+        "ld",
+    ]
+    assert "event templates" in stood_down()
+    assert sum("event templates" in record.message for record in caplog.records) == 1
+
+
+def test_without_jsons_string_reader_escaped_text_is_parsed(
+    monkeypatch: pytest.MonkeyPatch, fresh_checks: None
+) -> None:
+    monkeypatch.setattr(_fast, "_reported", {})
+    monkeypatch.delattr(json.decoder, "scanstring")
+    items = ChunkDecoder().feed(_BODY)
+    kinds = [type(item).__name__ for item in items]
+    # The text with escapes is parsed in full; the others are still read.
+    assert kinds[3] == "ChatCompletionChunk"
+    assert kinds.count("TextDelta") == 4
+    assert chunks_of(items)[3].choices[0].delta.content == 'say "hi"'
+    assert "event templates (escaped text)" in stood_down()
+    assert_decodes_as_parsed(_BODY, [])
+
+
+def test_a_string_reader_that_reads_otherwise_is_not_used(
+    monkeypatch: pytest.MonkeyPatch, fresh_checks: None
+) -> None:
+    monkeypatch.setattr(_fast, "_reported", {})
+    monkeypatch.setattr(json.decoder, "scanstring", lambda text, end, strict: ("x", end + 1))
+    items = ChunkDecoder().feed(_BODY)
+    assert type(items[3]) is ChatCompletionChunk
+    assert "event templates (escaped text)" in stood_down()
+
+
+def test_without_pydantics_slots_no_template_is_learnt(
+    monkeypatch: pytest.MonkeyPatch, fresh_checks: None
+) -> None:
+    monkeypatch.setattr(_fast, "_reported", {})
+    monkeypatch.setattr(_template, "_SLOTS", (*_template._SLOTS[:3], "__renamed_private__"))
+    items = ChunkDecoder().feed(_BODY)
+    assert all(type(item) is ChatCompletionChunk for item in items)
+    assert "slots" in stood_down()["event templates"]
+
+
+# --------------------------------------------------------------------------- through the client
+
+
+async def _read_stream(server: AnyfastTestServer, mode: str, *, items: bool) -> list[Any]:
+    """A streamed answer as the stream's iterator gives it, or as the adapters read it."""
+    server.enqueue(Reply(content="Hello, world! " * 4, chunk_size=3, id="chatcmpl-1", created=5))
+    settings = {"api_key": server.api_key, "base_url": server.base_url}
+    request = ChatRequest(model="qwen3.6-flash", messages=[UserMessage(content="hi")])
+    if mode == "sync":
+        with AnyfastClient(**settings) as client, client.chat_stream(request) as stream:
+            return list(stream_items(stream) if items else stream)
+    async with AsyncAnyfastClient(**settings) as client, client.chat_stream(request) as astream:
+        return [item async for item in (astream_items(astream) if items else astream)]
+
+
+async def test_a_stream_yields_chunks_and_hands_the_adapters_text_deltas(mode: str) -> None:
+    with AnyfastTestServer() as server:
+        chunks = await _read_stream(server, mode, items=False)
+        items = await _read_stream(server, mode, items=True)
+    assert all(type(chunk) is ChatCompletionChunk for chunk in chunks)
+    assert sum(type(item) is TextDelta for item in items) >= len(items) // 2
+    assert len(items) == len(chunks)
+    for item, chunk in zip(chunks_of(items), chunks, strict=True):
+        assert_same_chunk(item, chunk)
