@@ -218,11 +218,3 @@ def _compile(source: str, namespace: dict[str, Any]) -> None:
     # The source holds only field names checked to be plain identifiers (the values are
     # looked up in ``namespace``), as dataclasses writes its __init__.
     exec(compile(source, f"<Constructor {namespace['_model'].__qualname__}>", "exec"), namespace)  # noqa: S102
-
-
-def __getattr__(name: str) -> Any:
-    # The stream-event templates looked the slot setters up here before they found their
-    # own at first use; kept only until they all do.
-    if name == "SLOT_SETTERS":
-        return {setter: _slot_setter(slot) for setter, slot in _SLOTS.items()}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -50,18 +50,13 @@ PROVIDER = "anyfast"
 # Where the per-modality prompt counts go: they overlap cached_tokens, so they are
 # not input_token_details (whose parts must not add up to more than input_tokens).
 MODALITY_TOKENS_KEY = "input_tokens_by_modality"
-# Text and reasoning chunks are most of a stream: they are built without
-# validation, with exactly the fields validation would give them (a test compares).
+# Text and reasoning chunks are most of a stream: they are built without validation
+# once each builder's first call proves that gives what validation gives (``_construct``);
+# their values (text content, a reasoning_content entry) are ones validation keeps.
 _message_chunk = Constructor(AIMessageChunk)
 _text_chunk = _message_chunk.taking("content", "response_metadata")
 _reasoning_chunk = _message_chunk.taking("content", "additional_kwargs", "response_metadata")
 _generation_chunk = Constructor(ChatGenerationChunk).taking("message", "text")
-# What a message's ``text`` is made of (a str subclass in recent langchain-core).
-_Text = type(AIMessageChunk(content="").text)
-# Short texts of a stream repeat (tokens): each distinct one gets one text object per
-# stream, shared (it is immutable), which is cheaper than making one per chunk.
-_SHARED_TEXT_SIZE = 32
-_SHARED_TEXT_LIMIT = 4096
 
 
 def usage_to_metadata(usage: Usage) -> UsageMetadata:
@@ -162,14 +157,13 @@ class ChunkConverter:
     :meth:`final`.
     """
 
-    __slots__ = ("_sizes", "_texts", "accumulator", "stream_usage")
+    __slots__ = ("_sizes", "accumulator", "stream_usage")
 
     def __init__(self, accumulator: StreamAccumulator, *, stream_usage: bool = True) -> None:
         self.accumulator = accumulator
         self.stream_usage = stream_usage
         # The sizes of the calls' id, name and arguments after the last chunk.
         self._sizes: list[tuple[int, int, int]] = []
-        self._texts: dict[str, str] = {}  # see _SHARED_TEXT_SIZE
 
     @property
     def finish_reason(self) -> str | None:
@@ -198,16 +192,9 @@ class ChunkConverter:
             message = _text_chunk(content=text, response_metadata={"model_provider": PROVIDER})
         else:
             return None
-        # The text ChatGenerationChunk's validator would set (a test compares).
-        return _generation_chunk(message=message, text=self._text(text))
-
-    def _text(self, content: str) -> str:
-        text = self._texts.get(content)
-        if text is None:
-            text = _Text(content)
-            if len(content) <= _SHARED_TEXT_SIZE and len(self._texts) < _SHARED_TEXT_LIMIT:
-                self._texts[content] = text
-        return text
+        # For text content, ChatGenerationChunk's validator sets the message's own text;
+        # the builder's first call proves it gives what validation gives.
+        return _generation_chunk(message=message, text=message.text)
 
     def final(self) -> ChatGenerationChunk:
         """The last generation: finish reason, model, id and (if asked for) usage, once.
