@@ -8,7 +8,9 @@ from __future__ import annotations
 import pickle
 import re
 import socket
+import tokenize
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -427,3 +429,35 @@ def test_anyfast_takes_the_sibling_spellings_of_max_tokens_and_stop(
     assert (body["max_completion_tokens"], body["stop"]) == (7, ["END"])
     with pytest.raises(ValueError, match="max_completion_tokens=0 is not accepted"):
         Anyfast(max_completion_tokens=0, api_key="k")
+
+
+# --------------------------------------------------------------------------- words in the code
+
+REPO = Path(__file__).resolve().parents[1]
+# The stream's road from bytes to the adapters. What travels on it is a chunk, a delta or
+# an event template: "piece" names a slice of a request body (``_body``) and "envelope"
+# the gateway's error envelope, nothing on this road.
+STREAM_ROAD = [
+    "anyfast_client/_sse.py",
+    "anyfast_client/_decode.py",
+    "anyfast_client/_template.py",
+    "anyfast_client/_stream.py",
+    "anyfast_client/_response.py",
+    "anyfast_client/_client.py",
+    "langchain_anyfast/_response.py",
+    "llama_index_anyfast/_stream.py",
+]
+BODY_NAMES = {"PIECE"}  # imported from _body, in its meaning
+
+
+@pytest.mark.parametrize("path", STREAM_ROAD)
+def test_the_stream_road_speaks_of_chunks_deltas_and_templates(path: str) -> None:
+    with (REPO / path).open("rb") as source:
+        names = {
+            token.string
+            for token in tokenize.tokenize(source.readline)
+            if token.type == tokenize.NAME
+        }
+    assert {
+        name for name in names - BODY_NAMES if "piece" in name.lower() or "envelope" in name.lower()
+    } == set()
