@@ -101,18 +101,20 @@ def _stand_in_ids(piece: str, count: int) -> list[int]:
 
 
 def _estimated_count(piece: str) -> float:
-    if piece.isspace() or len(piece) == 1 or piece.lower() in _CONTRACTIONS:
+    if len(piece) == 1 or piece.isspace():
         return 1.0
+    if piece.isascii():
+        return _ascii_count(piece.strip())
     cjk = len(_CJK.findall(piece))
     if cjk:  # a leading space or punctuation mark adds one token
         return max(1.0, cjk / _CJK_CHARS_PER_TOKEN) + (len(piece) > cjk)
-    if piece.isascii():
-        return _ascii_count(piece.strip())
     return max(1.0, len(piece.encode()) / _OTHER_BYTES_PER_TOKEN)
 
 
 def _ascii_count(core: str) -> float:
     """Tokens of an ASCII piece without its surrounding whitespace."""
+    if core[0] == "'" and core.lower() in _CONTRACTIONS:
+        return 1.0
     if not core[-1].isalpha():  # a run of punctuation marks
         return 1 + (len(core) - 1) * _TOKENS_PER_EXTRA_MARK
     mark = not core[0].isalpha()
