@@ -59,6 +59,7 @@ from ._response import require_choices
 from ._retry import RateLimitGate, parse_retry_after, retry_delay, should_retry_error
 from ._stream import StreamAccumulator
 from ._template import TextDelta
+from ._think_tags import split_completion
 from ._version import __version__
 
 __all__ = ["AnyfastClient", "AsyncAnyfastClient", "AsyncStream", "Stream"]
@@ -87,6 +88,7 @@ class _BaseClient:
         timeout: _config.TimeoutTypes = None,
         max_retries: int = _config.DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
+        think_tags: bool = True,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
@@ -98,6 +100,8 @@ class _BaseClient:
         self.timeout = _config.resolve_timeout(timeout)
         self.max_retries = max_retries
         self.default_headers = _config.check_default_headers(default_headers)
+        # <think>…</think> at the start of the content read as reasoning (``_think_tags``).
+        self.think_tags = think_tags
         self._lock = threading.Lock()
         self._gate = RateLimitGate()
 
@@ -162,6 +166,10 @@ class _BaseClient:
         # Encoded at once, so the dict copy of the request is not held beside the bytes.
         body = encode(request.to_body(stream=stream, include_usage=include_usage))
         return f"{self.base_url}/chat/completions", body, stream
+
+    def _answer(self, completion: ChatCompletion) -> ChatCompletion:
+        completion = require_choices(completion)
+        return split_completion(completion) if self.think_tags else completion
 
     def _embeddings_args(self, request: EmbeddingRequest) -> tuple[str, Body, bool]:
         return f"{self.embeddings_base_url}/embeddings", encode(request.to_body()), False
@@ -360,7 +368,7 @@ class AnyfastClient(_BaseClient):
 
     def chat(self, request: ChatRequest) -> ChatCompletion:
         response, _ = self._send(*self._chat_args(request, stream=False))
-        return require_choices(_parse(ChatCompletion, _read(response)))
+        return self._answer(_parse(ChatCompletion, _read(response)))
 
     def chat_stream(self, request: ChatRequest, *, include_usage: bool = True) -> Stream:
         """A stream of chunks; the request goes out on the first ``next``.
@@ -456,7 +464,7 @@ class AsyncAnyfastClient(_BaseClient):
 
     async def chat(self, request: ChatRequest) -> ChatCompletion:
         response, _ = await self._send(*self._chat_args(request, stream=False))
-        return require_choices(_parse(ChatCompletion, await _aread(response)))
+        return self._answer(_parse(ChatCompletion, await _aread(response)))
 
     def chat_stream(self, request: ChatRequest, *, include_usage: bool = True) -> AsyncStream:
         """A stream of chunks; the request goes out on the first ``anext``."""
