@@ -300,6 +300,17 @@ def _default_if_none(default: Any) -> BeforeValidator:
 # lenient reading would leave as they are, checked natively: a streamed chunk's
 # fields then cost no Python call. Other values go on to the lenient reading.
 _FIRST_MATCH = Field(union_mode="left_to_right")
+
+
+def _first_match() -> Any:
+    """A ``_FIRST_MATCH`` of the field's own, for a field whose default is a factory.
+
+    Pydantic before 2.11.5 records each field's default in the Annotated ``Field`` it
+    merges, shared by every field of that type, and then refuses a factory beside it.
+    """
+    return Field(union_mode="left_to_right")
+
+
 _Count = Annotated[int | None, BeforeValidator(_as_count)]
 _Total = Annotated[StrictInt | Annotated[int, BeforeValidator(_as_total)], _FIRST_MATCH]
 _Text = Annotated[StrictStr | Annotated[str, BeforeValidator(_as_text)], _FIRST_MATCH]
@@ -435,7 +446,7 @@ class Delta(_Lenient):
 
 class ChunkChoice(_Lenient):
     index: _Index = 0
-    delta: Annotated[Delta | Annotated[Delta, _default_if_none({})], _FIRST_MATCH] = Field(
+    delta: Annotated[Delta | Annotated[Delta, _default_if_none({})], _first_match()] = Field(
         default_factory=Delta
     )
     finish_reason: _FinishReason = None
@@ -448,7 +459,7 @@ class ChatCompletionChunk(_Lenient):
     model: _Text = ""
     choices: Annotated[
         list[ChunkChoice] | Annotated[list[ChunkChoice], BeforeValidator(_empty_if_none)],
-        _FIRST_MATCH,
+        _first_match(),
     ] = Field(default_factory=list)
     usage: Usage | None = None
     # An error that arrives after HTTP 200 comes as an ordinary event.
