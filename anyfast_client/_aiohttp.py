@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import re
 import ssl
 from collections.abc import AsyncIterator, Iterator
 
@@ -26,6 +27,20 @@ from yarl import URL
 __all__ = ["AiohttpTransport"]
 
 from ._body import PIECE  # bodies go out piece by piece, so their progress is known
+
+# Before 3.12.6 a pool closed with its event loop (asyncio.run() does it on the way out)
+# left each TLS connection waiting for the server's goodbye, past the loop's end or for
+# as long as the server kept silent: the async client then uses httpx's own pool.
+OLDEST = (3, 12, 6)
+
+
+def supported(version: str) -> bool:
+    """Whether this aiohttp release closes its pool's TLS connections with their loop."""
+    return tuple(int(number) for number in re.findall(r"\d+", version)[:3]) >= OLDEST
+
+
+if not supported(aiohttp.__version__):
+    raise ImportError(f"aiohttp {aiohttp.__version__} is older than 3.12.6")
 
 # aiohttp's writer waits for the peer only past 64 KiB buffered (its LIMIT): a body of
 # at most half that, headers and all, never waits.

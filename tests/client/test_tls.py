@@ -7,7 +7,9 @@ clients until ``SSL_CERT_FILE`` names it, as it would be for a company proxy's C
 from __future__ import annotations
 
 import gc
+import socket
 import ssl
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -17,11 +19,13 @@ import pytest
 import trustme
 
 from anyfast_client import APIConnectionError
+from anyfast_client._aiohttp import supported
 
 from .conftest import (
     DONE,
     Api,
     RawServer,
+    Script,
     chunk,
     completion_json,
     hold_open,
@@ -113,3 +117,56 @@ def test_hanging_up_on_a_tls_stream_leaves_no_socket_open(tls_server: RawServer)
         warnings.simplefilter("always")
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def _leaked_sockets() -> list[str]:
+    """What the collector reports unclosed now, earlier tests' leftovers cleared first."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    return [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def _answer_then_wait(looked: threading.Event) -> Script:
+    """A whole answer on a kept-alive connection, then silence (no goodbye) until ``looked``."""
+    answer = send_json(completion_json("kept"))
+
+    def script(conn: socket.socket, head: bytes) -> None:
+        answer(conn, head)
+        looked.wait(10)
+
+    return script
+
+
+@pytest.mark.usefixtures("trusted")
+@pytest.mark.timeout(20)
+def test_a_pool_closed_with_its_loop_leaves_no_tls_socket_open(tls_server: RawServer) -> None:
+    # asyncio.run() closes the loop's pool on its way out; closing TLS politely waits for
+    # the server's goodbye, which a busy or silent server does not send before the loop
+    # is gone: the kept-alive socket would outlive its loop and leak.
+    looked = threading.Event()
+    tls_server.scripts.append(_answer_then_wait(looked))
+    api = Api("async", base_url=tls_server.base_url)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gc.collect()  # what earlier tests left behind is not this test's
+    started = time.monotonic()
+    try:
+        assert api.chat(request()).choices[0].message.content == "kept"
+        took = time.monotonic() - started
+        leaked = _leaked_sockets()
+    finally:
+        looked.set()
+        api.close()
+    assert leaked == []
+    assert took < 5  # the loop did not wait out the server's silence either
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [("3.10.0", False), ("3.12.4", False), ("3.12.6", True), ("3.13.0a1", True), ("4.0.0", True)],
+)
+def test_the_aiohttp_pool_is_used_only_from_the_release_that_closes_tls_with_its_loop(
+    version: str, expected: bool
+) -> None:
+    assert supported(version) is expected
