@@ -1,5 +1,7 @@
 """ChatAnyfast in a LangChain agent: a tool loop with thinking on, reasoning streamed as it comes.
 
+Needs the [langchain] extra.
+
 With ANYFAST_API_KEY set it talks to the real API; without it, to the package's local
 Anyfast-compatible test server, so it runs anywhere:
 

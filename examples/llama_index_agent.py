@@ -1,5 +1,7 @@
 """A LlamaIndex FunctionAgent on Anyfast: the model thinks, calls a tool, answers.
 
+Needs the [llama-index] extra.
+
 With ANYFAST_API_KEY set it talks to the real API; without it, to the package's local test
 server, whose simulated model fills the tool's arguments from the question and repeats
 what the tool returned:

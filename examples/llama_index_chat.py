@@ -1,5 +1,7 @@
 """Anyfast as a LlamaIndex LLM: streamed thinking, an image, usage, structured output.
 
+Needs the [llama-index] extra.
+
 With ANYFAST_API_KEY set it talks to the real API; without it, to the package's local test
 server:
 

@@ -1,5 +1,9 @@
 """Quickstart: ChatAnyfast (LangChain) and Anyfast (LlamaIndex), thinking and streaming.
 
+Needs the [langchain] extra for its LangChain half, the [llama-index] extra for its
+LlamaIndex half ([all] for both); a half whose framework is missing is skipped, with a
+note on stderr naming the extra that brings it.
+
 With ANYFAST_API_KEY set it talks to the real API; without it, to the package's
 local Anyfast-compatible test server, so it runs anywhere:
 
@@ -7,6 +11,10 @@ local Anyfast-compatible test server, so it runs anywhere:
 """
 
 from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
 
 from anyfast_client.testing import live_or_local
 
@@ -45,11 +53,35 @@ def llama_index_demo(settings: dict[str, str]) -> None:
     print(f"LlamaIndex: {response.message.content}")
 
 
-def main() -> None:
+# Each half: its name, the module its framework provides, the extra that installs it.
+HALVES: list[tuple[Callable[[dict[str, str]], None], str, str, str]] = [
+    (langchain_demo, "LangChain", "langchain_core", "langchain"),
+    (llama_index_demo, "LlamaIndex", "llama_index.core", "llama-index"),
+]
+
+
+def installed(name: str, module: str, extra: str) -> bool:
+    try:
+        if importlib.util.find_spec(module) is not None:
+            return True
+    except ModuleNotFoundError:  # llama_index.core without any llama_index package
+        pass
+    print(
+        f'Skipping the {name} half: pip install "anyfast-integrations[{extra}]" brings it.',
+        file=sys.stderr,
+    )
+    return False
+
+
+def main() -> int:
+    demos = [demo for demo, *framework in HALVES if installed(*framework)]
+    if not demos:
+        return 1
     with live_or_local() as settings:
-        langchain_demo(settings)
-        llama_index_demo(settings)
+        for demo in demos:
+            demo(settings)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,7 +1,9 @@
 """RAG with LlamaIndex on Anyfast alone: AnyfastEmbedding indexes, Anyfast answers.
 
+Needs the [llama-index] extra.
+
 With ANYFAST_API_KEY set it talks to the real API; without it, to the package's local test
-server, whose vectors are hashed bags of words: the passage sharing the question's words
+server, whose vectors are bags of content words: the passage sharing the question's words
 comes first, and the simulated model answers by quoting it:
 
     python examples/rag_llama_index.py

@@ -165,16 +165,18 @@ def _tool_call(
 def choose_tool_calls(request: JSONDict, text: str) -> list[ScriptedToolCall]:
     """Calls for the tools the prompt names, else for the one closest to it in words.
 
-    A forced tool is a form to fill (structured output): its fields are read strictly.
+    A forced tool, or one named like a class (``City``, as structured output names its
+    schema), is a form to fill: its fields are read strictly.
     """
     tools = _function_tools(request)
     messages = messages_of(request)
     if not tools or request.get("tool_choice") == "none" or last_role(messages) == "tool":
         return []
-    form = _is_forced(request.get("tool_choice"))
+    forced = _is_forced(request.get("tool_choice"))
     names = _pick_tools(request, tools, text)
     return [
-        _tool_call(i, name, tools.get(name, {}), text, form=form) for i, name in enumerate(names)
+        _tool_call(i, name, tools.get(name, {}), text, form=forced or name[:1].isupper())
+        for i, name in enumerate(names)
     ]
 
 

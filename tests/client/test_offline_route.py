@@ -13,8 +13,9 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -136,10 +137,12 @@ def test_the_probe_finds_nothing_to_report_on_the_local_server(running: Running)
     assert "Please report" not in done.stdout
 
 
-def test_the_missing_key_error_names_the_offline_route(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_missing_key_error_names_the_offline_route(
+    monkeypatch: pytest.MonkeyPatch, closing: Callable[..., Any]
+) -> None:
     monkeypatch.delenv("ANYFAST_API_KEY", raising=False)
     with pytest.raises(MissingAPIKeyError, match=r"python -m anyfast_client\.testing"):
-        ChatAnyfast().invoke("Hi")
+        closing(ChatAnyfast).invoke("Hi")
 
 
 def test_the_offline_notice_goes_to_stderr_not_into_the_answers() -> None:
