@@ -1,7 +1,9 @@
 """Everything the framework adapters share and users never call: one import for them.
 
 Request settling, conversation helpers, the clients a model owns, where warnings
-point, and the names every model class accepts for the same setting.
+point, the names every model class accepts for the same setting, how a stream is read
+and what a response means. The adapters reach the core's private modules through this
+one (a test checks).
 """
 
 from __future__ import annotations
@@ -9,6 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ._batching import (
+    DEFAULT_EMBED_BATCH_SIZE,
+    DEFAULT_EMBEDDING_MODEL,
+    batch_vectors,
+    embedding_requests,
+)
 from ._caller import package_folder, user_stacklevel
 from ._client import StreamItem, astream_items, stream_items
 from ._config import check_base_url, resolve_api_key
@@ -24,7 +32,10 @@ from ._conversation import (
     video_part,
 )
 from ._lazy import ClientOwner, LazyClients
+from ._model_facts import model_facts
+from ._models import normalize_stop
 from ._request import (
+    REASONING_EFFORTS,
     Layer,
     build_chat_request,
     check_model_settings,
@@ -50,10 +61,14 @@ from ._response import (
 )
 from ._stream import StreamAccumulator
 from ._template import TextDelta
+from ._tokens import count_chat_tokens, token_ids
 
 __all__ = [
     "ANSWER_INDEX",
     "CONNECTION_ALIASES",
+    "DEFAULT_EMBEDDING_MODEL",
+    "DEFAULT_EMBED_BATCH_SIZE",
+    "REASONING_EFFORTS",
     "USAGE_KEYS",
     "ClientOwner",
     "Constructor",
@@ -65,18 +80,23 @@ __all__ = [
     "answer_delta",
     "assistant_message",
     "astream_items",
+    "batch_vectors",
     "build_chat_request",
     "cached_tokens",
     "check_base_url",
     "check_model_settings",
     "check_typed_settings",
     "close_match",
+    "count_chat_tokens",
     "data_url",
+    "embedding_requests",
     "image_part",
     "join_text",
     "looks_like_connection_setting",
     "modality_counts",
+    "model_facts",
     "model_settings",
+    "normalize_stop",
     "package_folder",
     "parse_tool_arguments",
     "primary_choice",
@@ -86,6 +106,7 @@ __all__ = [
     "require_choices",
     "resolve_api_key",
     "stream_items",
+    "token_ids",
     "tool_call",
     "tool_choice_to_wire",
     "tool_message",

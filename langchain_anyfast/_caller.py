@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from anyfast_client._caller import package_folder
-from anyfast_client._caller import user_stacklevel as _user_stacklevel
+from anyfast_client._adapter import package_folder
+from anyfast_client._adapter import user_stacklevel as _user_stacklevel
 
 __all__ = ["user_stacklevel"]
 

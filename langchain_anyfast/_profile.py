@@ -13,8 +13,7 @@ from typing import Any, cast, get_type_hints
 
 from langchain_core.language_models import ModelProfile
 
-from anyfast_client._model_facts import model_facts
-from anyfast_client._request import REASONING_EFFORTS
+from anyfast_client._adapter import REASONING_EFFORTS, model_facts
 
 __all__ = ["model_profile"]
 

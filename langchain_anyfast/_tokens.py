@@ -9,7 +9,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from anyfast_client._tokens import count_chat_tokens
+from anyfast_client._adapter import count_chat_tokens
 
 __all__ = ["count_message_tokens"]
 

@@ -21,18 +21,16 @@ from pydantic import (
 from anyfast_client import DEFAULT_MAX_RETRIES, EmbeddingRequest
 from anyfast_client._adapter import (
     CONNECTION_ALIASES,
+    DEFAULT_EMBED_BATCH_SIZE,
+    DEFAULT_EMBEDDING_MODEL,
     ClientOwner,
     LazyClients,
+    batch_vectors,
     check_base_url,
+    embedding_requests,
     refuse_unknown,
     rename_aliases,
     resolve_api_key,
-)
-from anyfast_client._batching import (
-    DEFAULT_EMBED_BATCH_SIZE,
-    DEFAULT_EMBEDDING_MODEL,
-    batch_vectors,
-    embedding_requests,
 )
 
 from ._errors import langchain_errors

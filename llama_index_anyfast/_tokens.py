@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import partial
 
 from anyfast_client import DEFAULT_MODEL
-from anyfast_client._tokens import token_ids
+from anyfast_client._adapter import token_ids
 
 __all__ = ["anyfast_tokenizer", "anyfast_tokenizer_for"]
 
