@@ -45,8 +45,7 @@ from ._response import (
 
 __all__ = ["ChatStreamConverter"]
 
-_text_block = Constructor(TextBlock).taking("text")
-_thinking_block = Constructor(ThinkingBlock).taking("content", "num_tokens")
+# TextBlock and ThinkingBlock are built validated: skipping it saves next to nothing on them.
 _tool_call_block = Constructor(ToolCallBlock).taking("tool_call_id", "tool_name", "tool_kwargs")
 _chat_message = Constructor(ChatMessage).taking("role", "blocks", "additional_kwargs")
 _ASSISTANT = MessageRole.ASSISTANT
@@ -91,7 +90,7 @@ class ChatStreamConverter:
         self._last: list[Any] = [0, 0, (), None, None]
         # The answering choice: 0 while streaming; see close().
         self._index = ANSWER_INDEX
-        self._text_block = _text_block(text="")
+        self._text_block = TextBlock(text="")
         self._thinking_block: ThinkingBlock | None = None
         self._tool_blocks: list[ToolCallBlock] = []
         self._call_dicts: list[dict[str, Any]] = []
@@ -163,7 +162,7 @@ class ChatStreamConverter:
             raise ValueError("the accumulator must hold each chunk before it is fed here")
         if text:
             self._last[0] = state.content.tell()
-            self._text_block = _text_block(text=state.content.getvalue())
+            self._text_block = TextBlock(text=state.content.getvalue())
         if thinking:
             self._last[1] = state.reasoning.tell()
             self._thinking_block = None  # rebuilt with the new text when needed
@@ -180,7 +179,7 @@ class ChatStreamConverter:
 
     def _update_blocks(self, before: _Progress, after: _Progress) -> None:
         if after.text != before.text:
-            self._text_block = _text_block(text=self.text)
+            self._text_block = TextBlock(text=self.text)
         if after.reasoning != before.reasoning or after.usage is not before.usage:
             self._thinking_block = None  # rebuilt with the new text or token count
         if after.usage is not before.usage:
@@ -224,7 +223,7 @@ class ChatStreamConverter:
                 [self._text_block, *self._tool_blocks] if self._tool_blocks else [self._text_block]
             )
         if self._thinking_block is None:
-            self._thinking_block = _thinking_block(
+            self._thinking_block = ThinkingBlock(
                 content=self.reasoning, num_tokens=reasoning_tokens(self.accumulator.usage)
             )
         return [self._thinking_block, self._text_block, *self._tool_blocks]

@@ -34,7 +34,8 @@ def _fast_paths_on(monkeypatch: pytest.MonkeyPatch) -> None:
 
 _MESSAGE = AIMessageChunk(content="Hi", response_metadata={"model_provider": "anyfast"})
 
-# The framework classes the adapters build, with the kind of values they give.
+# The framework classes the adapters build with a Constructor, with the kind of values they
+# give; and the LlamaIndex blocks they build validated, which a Constructor builds all the same.
 FRAMEWORK = [
     (AIMessageChunk, {"content": "x", "response_metadata": {"model_provider": "anyfast"}}),
     (
