@@ -4,6 +4,8 @@ With ``ANYFAST_API_KEY`` set (and ``ANYFAST_BASE_URL`` for another endpoint), it
 at most :data:`MAX_REQUESTS` tiny requests and prints, for every point the documentation
 marks probable or unknown, what was expected and what the server did. The key is never
 printed: the report is scrubbed of it, and a wrong key is made up for the 401 check.
+Against the local test server (``python -m anyfast_client.testing``) every point is as
+documented, and the closing line says there is nothing to report.
 
 Some checks send a body the request models would refuse or never produce (``top_p=0``,
 an out-of-range temperature, no ``enable_thinking``, ``fps`` beside ``video_url``): the

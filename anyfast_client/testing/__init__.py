@@ -12,8 +12,10 @@ queue of scripted replies or, when the queue is empty, from a deterministic simu
         assert server.last_request.json["model"] == "qwen3.6-flash"
 
 Without a script, a simulation answers from the prompt itself (see ``simulation``): good
-for examples, never for asserting wording. ``server.responder = echo`` answers each request
-with its last user message, for tests that check which prompt got which answer.
+for examples, never for asserting wording. ``python -m anyfast_client.testing`` runs the
+server on its own and prints the variables to export (see ``__main__``).
+``server.responder = echo`` answers each request with its last user message, for tests that
+check which prompt got which answer.
 
 Modules: ``server`` (HTTP and connections), ``rendering`` (bodies and SSE events),
 ``simulation`` (the simulated model), ``checks`` (request validation), ``replies`` (what a
