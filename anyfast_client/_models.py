@@ -393,8 +393,9 @@ class Choice(_Lenient):
     finish_reason: _FinishReason = None
 
 
-def _choice_index(choice: Choice) -> int:
-    return choice.index
+def _answer_first(choice: Choice) -> tuple[bool, int]:
+    """The order of a completion's choices: the answer (index 0) first, then by index."""
+    return (choice.index != 0, choice.index)
 
 
 class ChatCompletion(_Lenient):
@@ -414,8 +415,8 @@ class ChatCompletion(_Lenient):
     @classmethod
     def _in_index_order(cls, choices: list[Choice]) -> list[Choice]:
         # Gateways may list [index 1, index 0]; a streamed completion is merged by index:
-        # both read choices[0] as index 0. The sort is stable: repeated indexes keep their order.
-        return sorted(choices, key=_choice_index)
+        # both read choices[0] as the answer. Stable: repeated indexes keep their order.
+        return sorted(choices, key=_answer_first)
 
 
 class FunctionCallDelta(_Lenient):

@@ -189,8 +189,9 @@ class ChatStreamConverter:
             self._extra.update(usage_to_kwargs(after.usage))
         if after.calls != before.calls or after.finish != before.finish:
             self._rebuild_calls(final=after.finish is not None)
-        if after.finish is not None and before.finish is None:
+        if after.finish != before.finish:  # the latest, as the core's accumulator keeps
             self._extra["finish_reason"] = after.finish
+        if after.finish is not None and before.finish is None:
             warn_if_budget_spent_in(
                 self.accumulator.result(),
                 enable_thinking=self.enable_thinking,

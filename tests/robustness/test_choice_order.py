@@ -96,3 +96,13 @@ def _request() -> ChatRequest:
 
 def _messages() -> list[ChatMessage]:
     return [ChatMessage(role="user", content="hi")]
+
+
+def test_index_0_answers_before_a_lower_index(harness: Harness) -> None:
+    # A nonsense negative index must not take the answer's place in one path only.
+    body = {**WHOLE_BODY, "choices": [_choice(-1, "minus", "stop"), _choice(0, "zero", "stop")]}
+    harness.set_json(body)
+    for entry in WHOLE:
+        answer = harness.run(entry).answer
+        assert answer is not None and answer.text == "zero", entry
+    assert [c.index for c in harness.client.chat(_request()).choices] == [0, -1]
