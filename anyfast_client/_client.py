@@ -376,7 +376,11 @@ class AnyfastClient(_BaseClient):
         ``include_usage`` asks for the final usage chunk (``stream_options``).
         """
         args = self._chat_args(request, stream=True, include_usage=include_usage)
-        return Stream(lambda attempt: self._send(*args, attempt), self._retry_wait)
+        return Stream(
+            lambda attempt: self._send(*args, attempt),
+            self._retry_wait,
+            think_tags=self.think_tags,
+        )
 
     def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:
         response, _ = self._send(*self._embeddings_args(request))
@@ -469,7 +473,11 @@ class AsyncAnyfastClient(_BaseClient):
     def chat_stream(self, request: ChatRequest, *, include_usage: bool = True) -> AsyncStream:
         """A stream of chunks; the request goes out on the first ``anext``."""
         args = self._chat_args(request, stream=True, include_usage=include_usage)
-        return AsyncStream(lambda attempt: self._send(*args, attempt), self._retry_wait)
+        return AsyncStream(
+            lambda attempt: self._send(*args, attempt),
+            self._retry_wait,
+            think_tags=self.think_tags,
+        )
 
     async def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:
         response, _ = await self._send(*self._embeddings_args(request))
@@ -562,9 +570,9 @@ class _ReaderBase:
     instead of waiting for the cycle collector.
     """
 
-    def __init__(self, retry_wait: _RetryWait) -> None:
+    def __init__(self, retry_wait: _RetryWait, think_tags: bool) -> None:
         self._retry_wait = retry_wait
-        self.decoder = ChunkDecoder()
+        self.decoder = ChunkDecoder(think_tags=think_tags)
         self._began = False  # a byte of the body arrived
 
     @property
@@ -648,8 +656,8 @@ async def _adrain(chunks: AsyncIterator[bytes]) -> None:
 
 
 class _Reader(_ReaderBase):
-    def __init__(self, open_response: _Opener, retry_wait: _RetryWait) -> None:
-        super().__init__(retry_wait)
+    def __init__(self, open_response: _Opener, retry_wait: _RetryWait, think_tags: bool) -> None:
+        super().__init__(retry_wait, think_tags)
         self._open = open_response
 
     def iterate(self) -> Generator[StreamItem, None, None]:
@@ -684,8 +692,10 @@ class _Reader(_ReaderBase):
 
 
 class _AsyncReader(_ReaderBase):
-    def __init__(self, open_response: _AsyncOpener, retry_wait: _RetryWait) -> None:
-        super().__init__(retry_wait)
+    def __init__(
+        self, open_response: _AsyncOpener, retry_wait: _RetryWait, think_tags: bool
+    ) -> None:
+        super().__init__(retry_wait, think_tags)
         self._open = open_response
 
     async def iterate(self) -> AsyncGenerator[StreamItem, None]:
@@ -745,8 +755,10 @@ class Stream(_StreamBase):
     :class:`StreamInterruptedError` with what arrived in ``.partial``.
     """
 
-    def __init__(self, open_response: _Opener, retry_wait: _RetryWait) -> None:
-        self._reader = reader = _Reader(open_response, retry_wait)
+    def __init__(
+        self, open_response: _Opener, retry_wait: _RetryWait, *, think_tags: bool = True
+    ) -> None:
+        self._reader = reader = _Reader(open_response, retry_wait, think_tags)
         self._items = reader.iterate()
         self._chunks = _chunks(self._items)
 
@@ -770,8 +782,10 @@ class Stream(_StreamBase):
 class AsyncStream(_StreamBase):
     """The async twin of :class:`Stream`: ``async for`` and ``async with``."""
 
-    def __init__(self, open_response: _AsyncOpener, retry_wait: _RetryWait) -> None:
-        self._reader = reader = _AsyncReader(open_response, retry_wait)
+    def __init__(
+        self, open_response: _AsyncOpener, retry_wait: _RetryWait, *, think_tags: bool = True
+    ) -> None:
+        self._reader = reader = _AsyncReader(open_response, retry_wait, think_tags)
         self._items = reader.iterate()
         self._chunks = _achunks(self._items)
 

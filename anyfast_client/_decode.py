@@ -19,6 +19,7 @@ from ._models import ChatCompletionChunk
 from ._sse import SSEDecoder
 from ._stream import StreamAccumulator
 from ._template import EventTemplate, TextDelta
+from ._think_tags import ThinkTags
 
 __all__ = ["ChunkDecoder", "is_event_stream", "not_a_stream_error"]
 
@@ -41,7 +42,9 @@ class ChunkDecoder:
     it holds none. An event that fits the template learnt from an earlier one (see
     ``_template``) is read without parsing and handed out as its :class:`TextDelta`,
     which builds its chunk on demand; every other event as its chunk. Each is in
-    :attr:`accumulator` by the time it is handed out.
+    :attr:`accumulator` by the time it is handed out. With ``think_tags`` (the default),
+    ``<think>…</think>`` at the start of a choice's content is handed out and accumulated
+    as reasoning (see ``_think_tags``).
     """
 
     __slots__ = (
@@ -49,17 +52,20 @@ class ChunkDecoder:
         "_head",
         "_learns",
         "_sse",
+        "_tags",
         "_template",
         "_unfit",
         "accumulator",
         "content_type",
         "done",
         "handed_out",
+        "think_tags",
     )
 
-    def __init__(self, content_type: str | None = None) -> None:
+    def __init__(self, content_type: str | None = None, *, think_tags: bool = True) -> None:
         self.accumulator = StreamAccumulator()
         self.content_type = content_type
+        self.think_tags = think_tags
         self.restart()
 
     def restart(self) -> None:
@@ -78,6 +84,7 @@ class ChunkDecoder:
             stand_down("event templates", f"{FAST_PATHS_VARIABLE} is set")
         self._fitted = False  # an event fitted the template
         self._unfit = 0  # events in a row that taught nothing that fitted
+        self._tags = ThinkTags() if self.think_tags else None
 
     def feed(self, data: bytes) -> list[ChatCompletionChunk | TextDelta]:
         return list(self.iter_feed(data))
@@ -108,8 +115,11 @@ class ChunkDecoder:
                 if self.done:
                     return
                 continue
-            # Here a transform of what each choice adds (content, reasoning) would go:
-            # the accumulator and the reader both see what it gives.
+            # What each choice adds, with tagged thinking moved to reasoning: the
+            # accumulator and the reader both see the same.
+            tags = self._tags
+            if tags is not None and not (tags.passing and type(item) is TextDelta):
+                item = tags.apply(item)
             self.accumulator.add(item)
             self.handed_out = True
             yield item

@@ -16,15 +16,16 @@ The rules, the same whole or streamed:
 - a ``<think>`` still open at the end made everything after it reasoning (a budget that
   ran out while thinking).
 
-:class:`ThinkTags` keeps one splitter per choice of a stream; :func:`split_completion`
-applies the rules to a whole completion.
+:class:`ThinkTags` keeps one splitter per choice of a stream and rewrites what the stream
+hands out (``apply``); :func:`split_completion` applies the rules to a whole completion.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, cast
 
-from ._models import ChatCompletion
+from ._models import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
+from ._template import TextDelta
 
 __all__ = ["CLOSE", "OPEN", "ThinkTagSplitter", "ThinkTags", "split_completion", "split_think_tags"]
 
@@ -152,12 +153,19 @@ def split_think_tags(content: str) -> Pieces:
 
 
 class ThinkTags:
-    """The splitters of one stream, one per choice index, made when a choice first comes."""
+    """The splitters of one stream, one per choice index, made when a choice first comes.
 
-    __slots__ = ("_splitters",)
+    :meth:`apply` takes each chunk (or text delta) of the stream before anything reads it.
+    Once every choice passes its text on unchanged, :attr:`passing` is set and the stream
+    need not hand it text deltas any more; chunks, which may bring a new choice, it still
+    reads.
+    """
+
+    __slots__ = ("_splitters", "passing")
 
     def __init__(self) -> None:
         self._splitters: dict[int, ThinkTagSplitter] = {}
+        self.passing = False
 
     def feed(self, index: int, content: str, reasoning: str) -> Pieces:
         splitter = self._splitters.get(index)
@@ -173,6 +181,60 @@ class ThinkTags:
     def close_all(self) -> dict[int, Pieces]:
         """What every choice held back, at the end of the stream (or where it was cut)."""
         return {index: self.close(index) for index in list(self._splitters)}
+
+    def apply(self, item: ChatCompletionChunk | TextDelta) -> ChatCompletionChunk | TextDelta:
+        """The item with tagged thinking moved to reasoning: itself when nothing changes,
+        else a chunk (a text delta's text may no longer fit its template's one field)."""
+        if type(item) is TextDelta:
+            pieces = self.feed(item.choice_index, item.content or "", item.reasoning_content or "")
+            self._update_passing()
+            if pieces == _texts_of(item):
+                return item
+            return _with_texts(item.chunk(), {item.choice_index: pieces})
+        chunk = cast(ChatCompletionChunk, item)
+        changed = self._changes(chunk)
+        self._update_passing()
+        return _with_texts(chunk, changed) if changed else chunk
+
+    def _update_passing(self) -> None:
+        self.passing = all(splitter.passing for splitter in self._splitters.values())
+
+    def _changes(self, chunk: ChatCompletionChunk) -> dict[int, Pieces]:
+        """The new (answer, reasoning) of each choice of ``chunk`` whose text changes; a
+        finishing choice gets what its splitter held back."""
+        changed: dict[int, Pieces] = {}
+        for choice in chunk.choices:
+            delta = choice.delta
+            answer, reasoning = self.feed(
+                choice.index, delta.content or "", delta.reasoning_content or ""
+            )
+            if choice.finish_reason is not None:
+                rest = self.close(choice.index)
+                answer, reasoning = answer + rest[0], reasoning + rest[1]
+            if (answer, reasoning) != _texts_of(delta):
+                changed[choice.index] = (answer, reasoning)
+        return changed
+
+
+def _texts_of(item: TextDelta | Delta) -> Pieces:
+    return item.content or "", item.reasoning_content or ""
+
+
+def _with_texts(chunk: ChatCompletionChunk, changed: dict[int, Pieces]) -> ChatCompletionChunk:
+    """A copy of ``chunk`` whose choices in ``changed`` carry that answer and reasoning."""
+    choices = [
+        _with_text(choice, changed[choice.index]) if choice.index in changed else choice
+        for choice in chunk.choices
+    ]
+    return chunk.model_copy(update={"choices": choices})
+
+
+def _with_text(choice: ChunkChoice, pieces: Pieces) -> ChunkChoice:
+    answer, reasoning = pieces
+    delta = choice.delta.model_copy(
+        update={"content": answer or None, "reasoning_content": reasoning or None}
+    )
+    return choice.model_copy(update={"delta": delta})
 
 
 def split_completion(completion: ChatCompletion) -> ChatCompletion:

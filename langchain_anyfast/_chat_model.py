@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput, ModelProfile
@@ -64,6 +64,7 @@ from . import _blocks  # noqa: F401  (registers the "anyfast" content-block tran
 from ._caller import user_stacklevel
 from ._convert import messages_to_anyfast
 from ._errors import langchain_errors
+from ._profile import model_profile
 from ._response import ChunkConverter, completion_to_chat_result
 from ._tokens import count_message_tokens
 
@@ -71,26 +72,6 @@ __all__ = ["ChatAnyfast"]
 
 # Call keywords that steer the call but are not request parameters.
 _NOT_SENT = frozenset({"stream", "stream_usage", "ls_structured_output_format"})
-_PROFILES: dict[str, ModelProfile] = {
-    "qwen3.6-flash": ModelProfile(
-        name="Qwen 3.6 Flash",
-        max_input_tokens=1_000_000,
-        max_output_tokens=65_536,
-        text_inputs=True,
-        image_inputs=True,
-        image_url_inputs=True,
-        video_inputs=True,
-        audio_inputs=False,
-        pdf_inputs=False,
-        image_tool_message=False,
-        pdf_tool_message=False,
-        text_outputs=True,
-        reasoning_output=True,
-        tool_calling=True,
-        tool_choice=True,
-        tool_call_streaming=True,
-    ),
-}
 
 
 def _not_a_body_field(name: str, valid: set[str]) -> str:
@@ -164,6 +145,11 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     model: str = Field(default=DEFAULT_MODEL, alias="model_name")
     enable_thinking: bool = False
     thinking_budget: int | None = None
+    reasoning_effort: str | None = None
+    """ChatOpenAI's name for thinking: "none"/"minimal" turn it off, "low"/"medium" cap it,
+    "high" leaves it uncapped; enable_thinking or thinking_budget set beside it win."""
+    think_tags: bool = True
+    """Read ``<think>…</think>`` at the start of the content as reasoning."""
     preserve_thinking: bool = False
     """Send earlier assistant reasoning back with the history (upstream's flag of that name)."""
     temperature: float | None = None
@@ -190,6 +176,10 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     extra_body: dict[str, Any] | None = None
 
     _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
+    _CLIENT_FIELDS: ClassVar[Mapping[str, str]] = {
+        **ClientOwner._CLIENT_FIELDS,
+        "think_tags": "think_tags",
+    }
 
     @model_validator(mode="before")
     @classmethod
@@ -273,8 +263,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         return params
 
     def _resolve_model_profile(self) -> ModelProfile | None:
-        profile = _PROFILES.get(self.model)
-        return ModelProfile(**profile) if profile is not None else None
+        return model_profile(self.model)
 
     # ----------------------------------------------------------------- requests
 

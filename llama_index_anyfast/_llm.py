@@ -30,6 +30,7 @@ from llama_index.core.bridge.pydantic import (
     field_validator,
     model_validator,
 )
+from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
@@ -50,6 +51,7 @@ from anyfast_client._adapter import (
     check_base_url,
     check_model_settings,
     check_typed_settings,
+    model_facts,
     model_settings,
     normalize_stop,
     refuse_unknown,
@@ -71,8 +73,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Anyfast"]
 
-DEFAULT_CONTEXT_WINDOW = 1_000_000
-MAX_OUTPUT_TOKENS = 65_536
 # Names LlamaIndex users bring from the sibling classes, mapped to this class's fields.
 _ALIASES = {
     "model_name": "model",
@@ -106,6 +106,13 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
     )
     enable_thinking: bool = Field(default=False, description="Let the model reason first.")
     thinking_budget: int | None = Field(default=None, description="Cap on reasoning tokens.")
+    reasoning_effort: str | None = Field(
+        default=None,
+        description='"none"/"minimal": thinking off; "low"/"medium": capped; "high": uncapped.',
+    )
+    think_tags: bool = Field(
+        default=True, description="Read <think>…</think> at the start of the content as reasoning."
+    )
     preserve_thinking: bool = Field(
         default=False,
         description="Send earlier ThinkingBlocks back with the history (upstream's flag).",
@@ -118,7 +125,15 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
     frequency_penalty: float | None = Field(default=None, description="-2 to 2.")
     presence_penalty: float | None = Field(default=None, description="-2 to 2.")
     stop: list[str] | None = Field(default=None, description="Up to where the answer may go.")
-    context_window: int = Field(default=DEFAULT_CONTEXT_WINDOW, gt=0)
+    context_window: int | None = Field(
+        default=None,
+        gt=0,
+        description="Tokens; default: the model's (1,000,000 for qwen3.6-flash), else 3900.",
+    )
+    is_function_calling_model: bool | None = Field(
+        default=None,
+        description="Default: what is known of the model (True for qwen3.6-flash), else False.",
+    )
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request-body fields, sent on every call."
     )
@@ -147,6 +162,7 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
     _CLIENT_FIELDS: ClassVar[Mapping[str, str]] = {
         **ClientOwner._CLIENT_FIELDS,
         "base_url": "api_base",
+        "think_tags": "think_tags",
     }
 
     def __init__(
@@ -183,11 +199,20 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
 
     @property
     def metadata(self) -> LLMMetadata:
+        """From the core's facts of the model (as ``ChatAnyfast().profile``); a model it
+        does not know gets LlamaIndex's cautious defaults, unless the fields say more."""
+        facts = model_facts(self.model)
+        window, output = (DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS)
+        if facts is not None:
+            window, output = facts.max_input_tokens, facts.max_output_tokens
+        calling = self.is_function_calling_model
+        if calling is None:
+            calling = facts is not None and facts.tool_calling
         return LLMMetadata(
-            context_window=self.context_window,
-            num_output=self.max_tokens or MAX_OUTPUT_TOKENS,
+            context_window=self.context_window or window,
+            num_output=self.max_tokens or output,
             is_chat_model=True,
-            is_function_calling_model=True,
+            is_function_calling_model=calling,
             model_name=self.model,
         )
 

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anyfast_client import ChatCompletion
+from anyfast_client import (
+    AnyfastClient,
+    AsyncAnyfastClient,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatRequest,
+    ResponseMessage,
+    UserMessage,
+)
+from anyfast_client._decode import ChunkDecoder
 from anyfast_client._think_tags import (
     ThinkTags,
     ThinkTagSplitter,
     split_completion,
     split_think_tags,
 )
+from anyfast_client.testing import AnyfastTestServer, Reply
 
 
 @pytest.mark.parametrize(
@@ -157,3 +169,179 @@ def test_a_completion_without_tags_is_unchanged() -> None:
     done = split_completion(completion({"content": "Hi <think>", "reasoning_content": None}))
     message = done.choices[0].message
     assert (message.content, message.reasoning_content) == ("Hi <think>", None)
+
+
+# --------------------------------------------------------------------------- through the client
+
+ANSWER, REASONING = "Because of Rayleigh scattering.", "Short waves scatter more.\nSo: blue."
+SHAPES = ["reasoning_content", "reasoning", "think_tags"]
+
+
+def ask() -> ChatRequest:
+    return ChatRequest(messages=[UserMessage(content="Why is the sky blue?")])
+
+
+async def whole(server: AnyfastTestServer, mode: str, **settings: object) -> ResponseMessage:
+    client_settings = {"base_url": server.base_url, "api_key": server.api_key, **settings}
+    if mode == "sync":
+        with AnyfastClient(**client_settings) as client:  # type: ignore[arg-type]
+            return client.chat(ask()).choices[0].message
+    async with AsyncAnyfastClient(**client_settings) as aclient:  # type: ignore[arg-type]
+        return (await aclient.chat(ask())).choices[0].message
+
+
+async def streamed_texts(
+    server: AnyfastTestServer, mode: str, **settings: object
+) -> tuple[list[tuple[str, str]], ResponseMessage]:
+    """Each chunk's (content, reasoning) of choice 0, and the stream's completion."""
+    client_settings = {"base_url": server.base_url, "api_key": server.api_key, **settings}
+    pieces: list[tuple[str, str]] = []
+    if mode == "sync":
+        with AnyfastClient(**client_settings) as client:  # type: ignore[arg-type]
+            with client.chat_stream(ask()) as stream:
+                pieces = [_choice_texts(chunk) for chunk in stream]
+            return pieces, stream.completion.choices[0].message
+    async with AsyncAnyfastClient(**client_settings) as aclient:  # type: ignore[arg-type]
+        async with aclient.chat_stream(ask()) as astream:
+            pieces = [_choice_texts(chunk) async for chunk in astream]
+        return pieces, astream.completion.choices[0].message
+
+
+def _choice_texts(chunk: ChatCompletionChunk) -> tuple[str, str]:
+    deltas = [choice.delta for choice in chunk.choices]
+    return "".join(d.content or "" for d in deltas), "".join(
+        d.reasoning_content or "" for d in deltas
+    )
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("shape", SHAPES)
+async def test_every_shape_reads_as_reasoning_whole(
+    anyfast_server: AnyfastTestServer, mode: str, shape: str
+) -> None:
+    anyfast_server.enqueue(Reply(content=ANSWER, reasoning=REASONING, reasoning_field=shape))
+    message = await whole(anyfast_server, mode)
+    assert (message.content, message.reasoning_content) == (ANSWER, REASONING)
+
+
+# Size 1 cuts the tags at every position; the others at every position modulo their size.
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 4, 5, 7, 9, 64])
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("shape", SHAPES)
+async def test_every_shape_reads_as_reasoning_streamed(
+    anyfast_server: AnyfastTestServer, mode: str, shape: str, chunk_size: int
+) -> None:
+    reply = Reply(content=ANSWER, reasoning=REASONING, reasoning_field=shape, chunk_size=chunk_size)
+    anyfast_server.enqueue(reply)
+    pieces, message = await streamed_texts(anyfast_server, mode)
+    assert "".join(text for text, _ in pieces) == ANSWER
+    assert "".join(reasoning for _, reasoning in pieces) == REASONING
+    assert (message.content, message.reasoning_content) == (ANSWER, REASONING)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_think_tags_off_leaves_the_content_as_sent(
+    anyfast_server: AnyfastTestServer, mode: str
+) -> None:
+    sent = Reply(content=ANSWER, reasoning=REASONING, reasoning_field="think_tags", chunk_size=3)
+    anyfast_server.enqueue(sent, sent)
+    message = await whole(anyfast_server, mode, think_tags=False)
+    assert (message.content, message.reasoning_content) == (sent.sent_content, None)
+    pieces, streamed = await streamed_texts(anyfast_server, mode, think_tags=False)
+    assert "".join(text for text, _ in pieces) == sent.sent_content
+    assert (streamed.content, streamed.reasoning_content) == (sent.sent_content, None)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize(
+    ("reply", "content", "reasoning"),
+    [
+        # Tags later in the answer are answer text.
+        (
+            Reply(content="Hi <think>not this</think> there"),
+            "Hi <think>not this</think> there",
+            None,
+        ),
+        # A server that sent its own reasoning keeps the content as it is.
+        (
+            Reply(content="<think>quoted</think>ok", reasoning="real"),
+            "<think>quoted</think>ok",
+            "real",
+        ),
+        # An unclosed tag when the budget ran out: all of it was reasoning.
+        (Reply(content="<think>\nstill going", finish_reason="length"), "", "still going"),
+        # The start of a tag that never became one is the answer.
+        (Reply(content="<thin"), "<thin", None),
+    ],
+)
+async def test_only_a_tag_that_opens_the_answer_counts(
+    anyfast_server: AnyfastTestServer, mode: str, reply: Reply, content: str, reasoning: str | None
+) -> None:
+    anyfast_server.enqueue(reply, dataclasses.replace(reply, chunk_size=2))
+    message = await whole(anyfast_server, mode)
+    assert (message.content, message.reasoning_content) == (content, reasoning)
+    _, streamed = await streamed_texts(anyfast_server, mode)
+    assert (streamed.content, streamed.reasoning_content) == (content, reasoning)
+
+
+# --------------------------------------------------------------------------- the decoder alone
+
+
+def sse(*chunks: dict[str, object]) -> bytes:
+    events = [f"data: {json.dumps(chunk)}\n\n" for chunk in chunks]
+    return ("".join(events) + "data: [DONE]\n\n").encode()
+
+
+def two_choices() -> bytes:
+    def chunk(index: int, content: str | None, finish: str | None = None) -> dict[str, object]:
+        delta = {"content": content} if content is not None else {}
+        return {"id": "c", "choices": [{"index": index, "delta": delta, "finish_reason": finish}]}
+
+    return sse(
+        chunk(0, "<th"),
+        chunk(1, "Plain "),
+        chunk(0, "ink>zero's</thi"),
+        chunk(1, "<think>not at the start</think>"),
+        chunk(0, "nk> Zero."),
+        chunk(0, None, "stop"),
+        chunk(1, None, "stop"),
+    )
+
+
+def decoded(body: bytes, cuts: list[int], **settings: bool) -> ChatCompletion:
+    decoder = ChunkDecoder("text/event-stream", **settings)
+    bounds = [0, *cuts, len(body)]
+    for start, end in itertools.pairwise(bounds):
+        decoder.feed(body[start:end])
+    decoder.close()
+    return decoder.accumulator.result()
+
+
+def test_the_decoder_splits_each_choice_apart_at_every_byte_boundary() -> None:
+    body = two_choices()
+    for cut in range(len(body) + 1):
+        completion = decoded(body, [cut])
+        zero, one = (choice.message for choice in completion.choices)
+        assert (zero.content, zero.reasoning_content) == ("Zero.", "zero's")
+        assert (one.content, one.reasoning_content) == (
+            "Plain <think>not at the start</think>",
+            None,
+        )
+
+
+def test_a_held_start_is_given_back_on_the_finishing_chunk() -> None:
+    body = sse(
+        {"choices": [{"index": 0, "delta": {"content": "  <thi"}}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+    )
+    decoder = ChunkDecoder("text/event-stream")
+    texts = [_choice_texts(item) for item in decoder.feed(body)]
+    assert texts == [("", ""), ("  <thi", "")]
+    assert decoder.accumulator.result().choices[0].message.content == "  <thi"
+
+
+@given(cuts=st.lists(st.integers(0, 400), max_size=6))
+def test_any_cut_of_the_bytes_gives_the_same_completion(cuts: list[int]) -> None:
+    body = two_choices()
+    whole_body = decoded(body, [])
+    assert decoded(body, sorted(c for c in cuts if c <= len(body))) == whole_body
