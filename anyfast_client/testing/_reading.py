@@ -115,7 +115,8 @@ def _is_function_word(word: str) -> bool:
 
 
 def _starts_sentence(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \t\"'(")
+    # A bounded look back keeps a long prompt with many names linear.
+    before = text[max(0, start - 64) : start].rstrip(" \t\"'(")
     return not before or before[-1] in ".?!\n"
 
 
