@@ -45,7 +45,8 @@ from ._response import (
 
 __all__ = ["ChatStreamConverter"]
 
-# TextBlock and ThinkingBlock are built validated: skipping it saves next to nothing on them.
+# TextBlock is built validated: skipping validation saves next to nothing on it (0.3 µs).
+_thinking_block = Constructor(ThinkingBlock).taking("content", "num_tokens")
 _tool_call_block = Constructor(ToolCallBlock).taking("tool_call_id", "tool_name", "tool_kwargs")
 _chat_message = Constructor(ChatMessage).taking("role", "blocks", "additional_kwargs")
 _ASSISTANT = MessageRole.ASSISTANT
@@ -224,7 +225,7 @@ class ChatStreamConverter:
                 [self._text_block, *self._tool_blocks] if self._tool_blocks else [self._text_block]
             )
         if self._thinking_block is None:
-            self._thinking_block = ThinkingBlock(
+            self._thinking_block = _thinking_block(
                 content=self.reasoning, num_tokens=reasoning_tokens(self.accumulator.usage)
             )
         return [self._thinking_block, self._text_block, *self._tool_blocks]
