@@ -14,6 +14,14 @@ the machine falls on all of them; the median and the mean over the rounds are sh
 
     python benchmarks/bench_chat.py            # all implementations that are installed
     python benchmarks/bench_chat.py --calls 300 --chunks 3000
+    ANYFAST_FAST_PATHS=0 python benchmarks/bench_chat.py --chunks-only    # fast paths off
+    python benchmarks/bench_chat.py --simulate-private-attr --chunks-only
+
+``--simulate-private-attr`` runs against a simulated later langchain-core, whose
+``AIMessageChunk`` and ``ChatGenerationChunk`` have one private attribute more (the
+classes are changed before anything imports them: ``tests/fast_paths/simulated_release.py``).
+``--validated AIMessageChunk,TextBlock`` builds those classes with validation alone,
+to measure what each one's fast path saves.
 
 Not part of the test run.
 """
@@ -30,6 +38,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 API_KEY = "bench-key"
@@ -215,7 +224,22 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--chunks", type=int, default=2000)
     parser.add_argument("--streams", type=int, default=9, help="rounds of streams per way")
+    parser.add_argument(
+        "--chunks-only", action="store_true", help="only the per-chunk table of sync streams"
+    )
+    parser.add_argument(
+        "--simulate-private-attr",
+        action="store_true",
+        help="a private attribute added to AIMessageChunk and ChatGenerationChunk first",
+    )
+    parser.add_argument(
+        "--validated", default="", help="classes (comma-separated) built with validation alone"
+    )
     args = parser.parse_args()
+    if args.simulate_private_attr:
+        _simulate_private_attr()
+    if args.validated:
+        _validate_only(set(args.validated.split(",")))
 
     servers = []
     urls = []
@@ -234,6 +258,29 @@ def main() -> None:
             server.terminate()
 
 
+def _simulate_private_attr() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.fast_paths.simulated_release import add_private_attribute
+
+    add_private_attribute()
+
+
+def _validate_only(classes: set[str]) -> None:
+    """Have the builders of these classes stand down at their first call."""
+    from anyfast_client import _construct
+    from anyfast_client._fast import stand_down
+
+    proved = _construct._proved_builder
+
+    def maybe(model: Any, names: Any, *rest: Any) -> bool:
+        if model.__name__ in classes:
+            stand_down(f"{model.__qualname__}({', '.join(names)})", "--validated")
+            return False
+        return proved(model, names, *rest)
+
+    _construct._proved_builder = maybe  # type: ignore[assignment]
+
+
 def _report(batched_url: str, per_event_url: str, args: argparse.Namespace) -> None:
     ways = {"batched": _implementations(batched_url), "per event": _implementations(per_event_url)}
     names = list(ways["batched"])
@@ -242,14 +289,7 @@ def _report(batched_url: str, per_event_url: str, args: argparse.Namespace) -> N
         invoke, _ = ways["batched"][name]
         invoke()  # warm up: lazy clients, imports, connection
         per_call[name] = statistics.median(_cpu_per(invoke, args.calls)) * 1e3
-    chunks: dict[tuple[str, str], list[float]] = {}
-    for way, impls in ways.items():
-        for name in names:
-            impls[name][1]()  # warm up
-        for _ in range(args.streams):
-            for name in names:  # in turns: a slow moment falls on every implementation
-                sample = _cpu_per(impls[name][1], 1)[0] / args.chunks * 1e6
-                chunks.setdefault((name, way), []).append(sample)
+    chunks = _chunk_samples(ways, names, args)
     header = "µs/chunk median (mean)"
     print(
         f"{'implementation':22} {'CPU ms/call':>11}  {header + ', batched':>31}  "
@@ -262,6 +302,27 @@ def _report(batched_url: str, per_event_url: str, args: argparse.Namespace) -> N
         ]
         print(f"{name:22} {per_call[name]:11.3f}  {cells[0]:>31}  {cells[1]:>33}")
     _ratios(per_call, chunks, list(ways))
+    _report_fast_paths()
+    if not args.chunks_only:
+        _report_rest(batched_url, per_event_url, args)
+
+
+def _chunk_samples(
+    ways: dict[str, Any], names: list[str], args: argparse.Namespace
+) -> dict[tuple[str, str], list[float]]:
+    """CPU µs per chunk of each implementation's streams, each way, taken in turns."""
+    chunks: dict[tuple[str, str], list[float]] = {}
+    for way, impls in ways.items():
+        for name in names:
+            impls[name][1]()  # warm up
+        for _ in range(args.streams):
+            for name in names:  # in turns: a slow moment falls on every implementation
+                sample = _cpu_per(impls[name][1], 1)[0] / args.chunks * 1e6
+                chunks.setdefault((name, way), []).append(sample)
+    return chunks
+
+
+def _report_rest(batched_url: str, per_event_url: str, args: argparse.Namespace) -> None:
     _report_async(batched_url, per_event_url, args)
     for module in (
         "anyfast_client",
@@ -277,6 +338,14 @@ def _report(batched_url: str, per_event_url: str, args: argparse.Namespace) -> N
     elapsed = _concurrency(batched_url, 250)
     if elapsed is not None:
         print(f"250 concurrent ainvoke on one ChatAnyfast: {elapsed:.2f} s wall")
+
+
+def _report_fast_paths() -> None:
+    from anyfast_client._fast import stood_down, taken_up
+
+    print("fast paths taken up:", ", ".join(sorted(taken_up())) or "none")
+    for name, reason in sorted(stood_down().items()):
+        print(f"fast path stood down: {name}: {reason}")
 
 
 def _report_async(batched_url: str, per_event_url: str, args: argparse.Namespace) -> None:
