@@ -25,13 +25,6 @@ from anyfast_client._fast import FAST_PATHS_VARIABLE, stood_down, taken_up
 
 from ._support import same
 
-
-@pytest.fixture(autouse=True)
-def _fast_paths_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These builders are new in each test: the switch is read at their first call."""
-    monkeypatch.delenv(FAST_PATHS_VARIABLE, raising=False)
-
-
 _MESSAGE = AIMessageChunk(content="Hi", response_metadata={"model_provider": "anyfast"})
 
 # The framework classes the adapters build with a Constructor, with the kind of values they
