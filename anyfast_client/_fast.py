@@ -1,4 +1,4 @@
-"""The one switch for every fast path, and the record of fast paths that stood down.
+"""The one switch for every fast path, and the record of those in use and those that stood down.
 
 A fast path (building models without validation, reading stream events without
 parsing them) relies on things other libraries do not promise. Each checks what it
