@@ -190,7 +190,9 @@ class ThinkTags:
             self._update_passing()
             if pieces == _texts_of(item):
                 return item
-            return _with_texts(item.chunk(), {item.choice_index: pieces})
+            built = item.chunk()  # models of its own, built for this delta alone
+            _set_texts(built.choices[0].delta, pieces)
+            return built
         chunk = cast(ChatCompletionChunk, item)
         changed = self._changes(chunk)
         self._update_passing()
@@ -220,8 +222,18 @@ def _texts_of(item: TextDelta | Delta) -> Pieces:
     return item.content or "", item.reasoning_content or ""
 
 
+def _set_texts(delta: Delta, pieces: Pieces) -> None:
+    """Set a delta's texts in place, as parsing sets fields (no validation to run)."""
+    answer, reasoning = pieces
+    values = delta.__dict__
+    values["content"] = answer or None
+    values["reasoning_content"] = reasoning or None
+    delta.__pydantic_fields_set__.update(("content", "reasoning_content"))
+
+
 def _with_texts(chunk: ChatCompletionChunk, changed: dict[int, Pieces]) -> ChatCompletionChunk:
-    """A copy of ``chunk`` whose choices in ``changed`` carry that answer and reasoning."""
+    """A copy of ``chunk`` whose choices in ``changed`` carry that answer and reasoning
+    (a parsed chunk may be the one an event template keeps: it is not changed)."""
     choices = [
         _with_text(choice, changed[choice.index]) if choice.index in changed else choice
         for choice in chunk.choices
