@@ -65,12 +65,11 @@ class LineDecoder:
 
 
 class SSEDecoder:
-    """Feed bytes with :meth:`feed`; it returns the ``data`` of each finished event.
-
-    :meth:`feed_raw` returns the same data as bytes, not yet decoded. Reads made of
-    whole ``data: ...`` events (what a gateway sends, one event or many per read) are
-    split at their blank lines in one pass; anything else (other fields, comments,
-    CR line endings, an event spread over reads) goes line by line.
+    """Feed bytes with :meth:`feed_raw`; it returns the ``data`` of each finished event,
+    as bytes not yet decoded. Reads made of whole ``data: ...`` events (what a gateway
+    sends, one event or many per read) are split at their blank lines in one pass;
+    anything else (other fields, comments, CR line endings, an event spread over reads)
+    goes line by line.
     """
 
     __slots__ = ("_data", "_head", "_lines")
@@ -81,9 +80,6 @@ class SSEDecoder:
         # The first bytes, until they show whether the stream starts with a BOM;
         # None once that is settled.
         self._head: bytes | None = b""
-
-    def feed(self, chunk: bytes) -> list[str]:
-        return [_decode(data) for data in self.feed_raw(chunk)]
 
     def feed_raw(self, chunk: bytes) -> list[bytes]:
         if self._head is not None:

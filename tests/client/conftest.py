@@ -32,6 +32,7 @@ from anyfast_client import (
     UserMessage,
     _client,
 )
+from anyfast_client._sse import SSEDecoder
 from anyfast_client._stream import StreamAccumulator
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -57,6 +58,12 @@ def chunk(delta: dict[str, Any] | None = None, finish: str | None = None, **extr
         **extra,
     }
     return event(payload)
+
+
+def event_texts(decoder: SSEDecoder, data: bytes) -> list[str]:
+    """The data of the events a read of ``data`` ends, as text (invalid UTF-8 as U+FFFD,
+    as WHATWG decodes it): what the client reads through ``SSEDecoder.feed_raw``."""
+    return [event.decode("utf-8", "replace") for event in decoder.feed_raw(data)]
 
 
 def event(payload: object) -> bytes:

@@ -25,6 +25,8 @@ import pytest
 from anyfast_client._decode import ChunkDecoder
 from anyfast_client._sse import LineDecoder, SSEDecoder
 
+from .conftest import event_texts
+
 BOM = "\ufeff"
 
 
@@ -46,7 +48,7 @@ def case(source: str, body: str | bytes, events: list[str], **more: Any) -> Any:
 
 def decode(*pieces: bytes) -> tuple[list[str], str | None]:
     decoder = SSEDecoder()
-    events = [e for piece in pieces for e in decoder.feed(piece)]
+    events = [e for piece in pieces for e in event_texts(decoder, piece)]
     return events, decoder.flush()
 
 

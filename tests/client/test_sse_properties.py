@@ -20,6 +20,8 @@ from anyfast_client import AnyfastClient, AnyfastError, ChatRequest, UserMessage
 from anyfast_client._decode import ChunkDecoder
 from anyfast_client._sse import SSEDecoder
 
+from .conftest import event_texts
+
 BOM = b"\xef\xbb\xbf"
 ENDINGS = st.sampled_from([b"\n", b"\r", b"\r\n"])
 # Any text a data line can hold: everything but the line endings (and lone surrogates,
@@ -77,7 +79,7 @@ def cuts_in(data: bytes, draw: Any) -> list[int]:
 
 def decode(pieces: list[bytes]) -> tuple[list[str], str | None]:
     decoder = SSEDecoder()
-    events = [e for piece in pieces for e in decoder.feed(piece)]
+    events = [e for piece in pieces for e in event_texts(decoder, piece)]
     return events, decoder.flush()
 
 
