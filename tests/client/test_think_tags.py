@@ -20,6 +20,7 @@ from anyfast_client import (
     UserMessage,
 )
 from anyfast_client._decode import ChunkDecoder
+from anyfast_client._models import Delta
 from anyfast_client._think_tags import (
     ThinkTags,
     ThinkTagSplitter,
@@ -345,3 +346,42 @@ def test_any_cut_of_the_bytes_gives_the_same_completion(cuts: list[int]) -> None
     body = two_choices()
     whole_body = decoded(body, [])
     assert decoded(body, sorted(c for c in cuts if c <= len(body))) == whole_body
+
+
+# --------------------------------------------------------------------------- the reasoning field
+
+
+@pytest.mark.parametrize(
+    ("sent", "reasoning"),
+    [
+        ({"reasoning": "vLLM's name"}, "vLLM's name"),
+        ({"reasoning_content": "ours", "reasoning": "theirs"}, "ours"),
+        ({"reasoning_content": None, "reasoning": "theirs"}, "theirs"),
+        ({"reasoning": None}, None),
+        ({"reasoning": [{"type": "text", "text": "in parts"}]}, "in parts"),
+    ],
+)
+@pytest.mark.parametrize("model", [ResponseMessage, Delta])
+def test_a_reasoning_field_reads_as_reasoning_content(
+    model: type[ResponseMessage] | type[Delta], sent: dict[str, object], reasoning: str | None
+) -> None:
+    read = model.model_validate({"content": "answer", **sent})
+    assert read.reasoning_content == reasoning
+    assert "reasoning" not in (read.model_extra or {})  # never kept under the other name
+    assert "reasoning" not in read.model_dump()
+
+
+def test_a_reasoning_field_that_is_not_text_stays_an_extra() -> None:
+    read = ResponseMessage.model_validate({"content": "a", "reasoning": {"effort": "low"}})
+    assert read.reasoning_content is None
+    assert read.model_extra == {"reasoning": {"effort": "low"}}
+
+
+def test_a_streamed_reasoning_field_reads_as_reasoning_content() -> None:
+    body = sse(
+        {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]},
+        *({"choices": [{"index": 0, "delta": {"reasoning": piece}}]} for piece in ("Hm", "m.")),
+        {"choices": [{"index": 0, "delta": {"content": "Yes."}, "finish_reason": "stop"}]},
+    )
+    message = decoded(body, []).choices[0].message
+    assert (message.content, message.reasoning_content) == ("Yes.", "Hmm.")

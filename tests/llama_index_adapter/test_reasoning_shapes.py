@@ -73,3 +73,17 @@ async def test_complete_reads_the_tags_too(
     assert (await drive.complete(llm, "Why is the sky blue?")).text == ANSWER
     streamed = await drive.stream_complete(llm, "Why is the sky blue?")
     assert "".join(response.delta or "" for response in streamed) == ANSWER
+
+
+async def test_reasoning_is_never_sent_back_under_the_other_name(
+    anyfast_server: AnyfastTestServer, make_llm: Callable[..., Anyfast], drive: Driver
+) -> None:
+    anyfast_server.enqueue(
+        Reply(content=ANSWER, reasoning=REASONING, reasoning_field="reasoning"), Reply()
+    )
+    llm = make_llm(preserve_thinking=True)
+    first = (await drive.chat(llm, user("Why is the sky blue?"))).message
+    await drive.chat(llm, [*user("Why is the sky blue?"), first, *user("And sunsets?")])
+    sent = anyfast_server.last_request.json["messages"][1]
+    assert sent["reasoning_content"] == REASONING
+    assert "reasoning" not in sent
