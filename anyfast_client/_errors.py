@@ -377,8 +377,11 @@ def decoding_error(exc: httpx.DecodingError, response: httpx.Response) -> Anyfas
     if not response.is_error:
         return ContentDecodingError(problem)
     reason = httpx.codes.get_reason_phrase(status) or "Error"
-    return status_error_class(status)(
+    error = status_error_class(status)(
         f"{reason}: {problem}",
         status_code=status,
         request_id=_request_id("", response.headers),
     )
+    if isinstance(error, NotFoundError):  # the same hint as a readable 404's
+        error.hint = _version_path_hint(response.url)
+    return error

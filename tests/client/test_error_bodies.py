@@ -118,6 +118,14 @@ def test_the_status_error_names_the_decoding_problem(
     assert isinstance(error.__cause__, httpx.DecodingError)
 
 
+def test_a_404_keeps_the_hint_about_the_base_url(raw_server: RawServer) -> None:
+    raw_server.scripts.append(undecodable(404))
+    base = raw_server.base_url.removesuffix("/v1")
+    with pytest.raises(NotFoundError) as info:
+        call("httpx", "chat", raw_server, max_retries=0, base_url=base)
+    assert f"did you mean {base}/v1?" in str(info.value)
+
+
 @pytest.mark.parametrize("pool", POOLS)
 def test_a_deflate_lie_is_named_too(raw_server: RawServer, pool: str) -> None:
     raw_server.scripts.append(undecodable(502, "deflate"))
