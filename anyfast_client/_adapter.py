@@ -31,6 +31,14 @@ from ._conversation import (
     user_content,
     video_part,
 )
+from ._forced import (
+    ForcedToolThinking,
+    Plan,
+    aanswer,
+    answer,
+    check_forced_tool_thinking,
+    plan_chat_request,
+)
 from ._lazy import ClientOwner, LazyClients
 from ._model_facts import model_facts
 from ._models import normalize_stop
@@ -72,11 +80,15 @@ __all__ = [
     "USAGE_KEYS",
     "ClientOwner",
     "Constructor",
+    "ForcedToolThinking",
     "Layer",
     "LazyClients",
+    "Plan",
     "StreamAccumulator",
     "StreamItem",
     "TextDelta",
+    "aanswer",
+    "answer",
     "answer_delta",
     "assistant_message",
     "astream_items",
@@ -84,6 +96,7 @@ __all__ = [
     "build_chat_request",
     "cached_tokens",
     "check_base_url",
+    "check_forced_tool_thinking",
     "check_model_settings",
     "check_typed_settings",
     "close_match",
@@ -99,6 +112,7 @@ __all__ = [
     "normalize_stop",
     "package_folder",
     "parse_tool_arguments",
+    "plan_chat_request",
     "primary_choice",
     "reasoning_tokens",
     "refuse_unknown",

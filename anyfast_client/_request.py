@@ -8,6 +8,7 @@ range errors that name the setting the user typed, and the thinking rules:
 upstream refuses a forced tool choice and JSON output while thinking, and JSON
 mode without the word "json" in the prompt, so such a call gets an answer with
 an :class:`AnyfastWarning` saying what changed rather than a bare 400.
+:mod:`._forced` plans such a call with thinking kept (the default) and one fallback.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "REQUEST_FIELDS",
     "AnyfastWarning",
     "Layer",
+    "asked_request",
     "build_chat_request",
     "check_model_settings",
     "check_setting",
@@ -111,6 +113,11 @@ def build_chat_request(
     convert: Callable[[bool], list[Message]], layers: Sequence[Layer], *, stacklevel: int
 ) -> ChatRequest:
     """The request for one call; ``convert(preserve_thinking)`` gives the wire messages."""
+    return settle_request(asked_request(convert, layers), stacklevel=stacklevel + 1)
+
+
+def asked_request(convert: Callable[[bool], list[Message]], layers: Sequence[Layer]) -> ChatRequest:
+    """The request as the layers ask it, before the thinking rules (``_forced`` plans it)."""
     fields, names, extra = _merge(layers)
     if "stop" in fields:
         fields["stop"] = normalize_stop(fields["stop"])
@@ -119,8 +126,7 @@ def build_chat_request(
     for key, value in fields.items():
         check_setting(names[key], value)
     messages = settle_tool_call_ids(convert(bool(fields.get("preserve_thinking"))))
-    request = ChatRequest(messages=messages, extra_body=extra, **fields)
-    return settle_request(request, stacklevel=stacklevel + 1)
+    return ChatRequest(messages=messages, extra_body=extra, **fields)
 
 
 def model_settings(model: object) -> dict[str, Any]:

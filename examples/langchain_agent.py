@@ -52,7 +52,7 @@ def main() -> None:
         for message in state["messages"]:
             message.pretty_print()
 
-        # Structured output runs with thinking off for that call; `model` keeps thinking on.
+        # Structured output keeps the thinking (docs/thinking.md): asked with "auto", checked.
         text = "Lima is the capital of Peru."
         city = model.with_structured_output(City).invoke(f"Extract the city and country: {text}")
         print(f"\nStructured: {city!r}\n")

@@ -13,7 +13,7 @@ from langchain_core.language_models.chat_models import (
     agenerate_from_stream,
     generate_from_stream,
 )
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolCallChunk
 from langchain_core.output_parsers import (
     JsonOutputKeyToolsParser,
     JsonOutputParser,
@@ -36,21 +36,28 @@ from anyfast_client import (
     DEFAULT_MODEL,
     ChatCompletion,
     ChatRequest,
+    ResponseMessage,
 )
 from anyfast_client._adapter import (
     CONNECTION_ALIASES,
     ClientOwner,
+    ForcedToolThinking,
     Layer,
     LazyClients,
+    Plan,
+    aanswer,
+    answer,
     astream_items,
-    build_chat_request,
     check_base_url,
+    check_forced_tool_thinking,
     check_model_settings,
     check_typed_settings,
     close_match,
     looks_like_connection_setting,
     model_settings,
     normalize_stop,
+    plan_chat_request,
+    primary_choice,
     rename_aliases,
     resolve_api_key,
     stream_items,
@@ -65,13 +72,15 @@ from ._caller import user_stacklevel
 from ._convert import messages_to_anyfast
 from ._errors import langchain_errors
 from ._profile import model_profile
-from ._response import ChunkConverter, completion_to_chat_result
+from ._response import PROVIDER, ChunkConverter, completion_to_chat_result
 from ._tokens import count_message_tokens
 
 __all__ = ["ChatAnyfast"]
 
 # Call keywords that steer the call but are not request parameters.
-_NOT_SENT = frozenset({"stream", "stream_usage", "ls_structured_output_format"})
+_NOT_SENT = frozenset(
+    {"stream", "stream_usage", "ls_structured_output_format", "forced_tool_thinking"}
+)
 
 
 def _not_a_body_field(name: str, valid: set[str]) -> str:
@@ -134,10 +143,10 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     Per-call keyword arguments (``stop``, ``enable_thinking``, ``temperature``...)
     override the fields for that call only; an unknown one is a ``TypeError`` (send
     fields this package does not know with ``extra_body={...}``). Every setting and
-    its aliases: ``docs/settings.md``. Thinking is turned off, with an
-    :class:`AnyfastWarning`, for calls that force a tool or ask for JSON output,
-    which upstream rejects while thinking. A pickled model carries no API key:
-    the unpickled copy reads ``ANYFAST_API_KEY``.
+    its aliases: ``docs/settings.md``. Calls that force a tool or ask for JSON output,
+    which upstream rejects while thinking, keep thinking and are checked, with at most
+    one fallback request (``forced_tool_thinking``, ``docs/thinking.md``). A pickled
+    model carries no API key: the unpickled copy reads ``ANYFAST_API_KEY``.
     """
 
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
@@ -152,6 +161,9 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     """Read ``<think>…</think>`` at the start of the content as reasoning."""
     preserve_thinking: bool = False
     """Send earlier assistant reasoning back with the history (upstream's flag of that name)."""
+    forced_tool_thinking: ForcedToolThinking = "keep"
+    """A forced tool or JSON output while thinking: "keep" thinking (checked, one fallback
+    request at most) or turn it "off" for that call; see ``docs/thinking.md``."""
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
@@ -267,13 +279,14 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
 
     # ----------------------------------------------------------------- requests
 
-    def _request(
+    def _plan(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> ChatRequest:
-        """The wire request for one call: fields < model_kwargs < extra_body < the call's
+    ) -> Plan:
+        """The wire request(s) for one call: fields < model_kwargs < extra_body < the call's
         keywords < the call's extra_body. An unknown call keyword is a TypeError."""
         call = kwargs if stop is None else {**kwargs, "stop": stop}
-        return build_chat_request(
+        mode = kwargs.get("forced_tool_thinking", self.forced_tool_thinking)
+        return plan_chat_request(
             lambda preserve: messages_to_anyfast(messages, preserve_thinking=preserve),
             [
                 Layer(model_settings(self), strict=True, where="ChatAnyfast"),
@@ -281,6 +294,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
                 Layer(self.extra_body or {}),
                 Layer(call, strict=True, where="ChatAnyfast call", ignore=_NOT_SENT),
             ],
+            check_forced_tool_thinking(mode),
             stacklevel=user_stacklevel(),
         )
 
@@ -295,9 +309,11 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     ) -> ChatResult:
         if self.streaming:
             return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
-        request = self._request(messages, stop, kwargs)
+        plan = self._plan(messages, stop, kwargs)
         with langchain_errors():
-            completion = self._sync_client().chat(request)
+            completion, request = answer(
+                plan, self._sync_client().chat, stacklevel=user_stacklevel()
+            )
             return _checked(completion, request)
 
     async def _agenerate(
@@ -309,9 +325,11 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     ) -> ChatResult:
         if self.streaming:
             return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
-        request = self._request(messages, stop, kwargs)
+        plan = self._plan(messages, stop, kwargs)
         with langchain_errors():
-            completion = await self._async_client().chat(request)
+            completion, request = await aanswer(
+                plan, self._async_client().chat, stacklevel=user_stacklevel()
+            )
             return _checked(completion, request)
 
     def _stream(
@@ -321,24 +339,54 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        request = self._request(messages, stop, kwargs)
+        # A checked plan (docs/thinking.md) streams the first answer's reasoning as it
+        # comes and its answer once checked whole; a fallback's answer streams as it comes.
+        plan = self._plan(messages, stop, kwargs)
         usage = self._stream_usage(kwargs)
+        request, done = plan.request, list[ChunkConverter]()
+        yield from self._stream_request(request, usage, run_manager, done, hold=plan.checks)
+        converter = done[-1]
+        accepted = plan.accept(converter.accumulator.result()) if plan.checks else None
+        if accepted is not None:
+            answered = _answer_generation(accepted)
+            if run_manager is not None:
+                run_manager.on_llm_new_token(answered.text, chunk=answered)
+            yield answered
+        elif plan.checks:
+            request = plan.fall_back(stacklevel=user_stacklevel())
+            yield from self._stream_request(request, usage, run_manager, done, hold=False)
+            converter = done[-1]
+        final = converter.final()
+        if run_manager is not None:
+            run_manager.on_llm_new_token("", chunk=final)
+        yield final
+        _check_stream(converter, request)
+
+    def _stream_request(
+        self,
+        request: ChatRequest,
+        usage: bool,
+        run_manager: CallbackManagerForLLMRun | None,
+        done: list[ChunkConverter],
+        *,
+        hold: bool,
+    ) -> Iterator[ChatGenerationChunk]:
+        """One streamed request; ``hold`` keeps the answer back (reasoning still streams).
+        Its converter goes on ``done`` once the stream is complete."""
         stream = self._sync_client().chat_stream(request, include_usage=usage)
         converter = ChunkConverter(stream.accumulator, stream_usage=usage)
         with langchain_errors(), stream:
             for item in stream_items(stream):
                 generation = converter.convert(item)
+                if hold and generation is not None:
+                    generation = _reasoning_only(generation)
                 if generation is None:
                     continue
                 if run_manager is not None:
                     run_manager.on_llm_new_token(generation.text, chunk=generation)
                 yield generation
         # Only a complete stream gets here: a cut one raised above.
-        final = converter.final()
-        if run_manager is not None:
-            run_manager.on_llm_new_token("", chunk=final)
-        yield final
-        _check_stream(converter, request)
+        done.append(converter)
 
     async def _astream(
         self,
@@ -347,23 +395,56 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        request = self._request(messages, stop, kwargs)
+        plan = self._plan(messages, stop, kwargs)
         usage = self._stream_usage(kwargs)
-        with langchain_errors():
-            async with self._async_client().chat_stream(request, include_usage=usage) as stream:
-                converter = ChunkConverter(stream.accumulator, stream_usage=usage)
-                async for item in astream_items(stream):
-                    generation = converter.convert(item)
-                    if generation is None:
-                        continue
-                    if run_manager is not None:
-                        await run_manager.on_llm_new_token(generation.text, chunk=generation)
-                    yield generation
+        request, done = plan.request, list[ChunkConverter]()
+        async for generation in self._astream_request(
+            request, usage, run_manager, done, hold=plan.checks
+        ):
+            yield generation
+        converter = done[-1]
+        accepted = plan.accept(converter.accumulator.result()) if plan.checks else None
+        if accepted is not None:
+            answered = _answer_generation(accepted)
+            if run_manager is not None:
+                await run_manager.on_llm_new_token(answered.text, chunk=answered)
+            yield answered
+        elif plan.checks:
+            request = plan.fall_back(stacklevel=user_stacklevel())
+            async for generation in self._astream_request(
+                request, usage, run_manager, done, hold=False
+            ):
+                yield generation
+            converter = done[-1]
         final = converter.final()
         if run_manager is not None:
             await run_manager.on_llm_new_token("", chunk=final)
         yield final
         _check_stream(converter, request)
+
+    async def _astream_request(
+        self,
+        request: ChatRequest,
+        usage: bool,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        done: list[ChunkConverter],
+        *,
+        hold: bool,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        """:meth:`_stream_request`, async."""
+        with langchain_errors():
+            async with self._async_client().chat_stream(request, include_usage=usage) as stream:
+                converter = ChunkConverter(stream.accumulator, stream_usage=usage)
+                async for item in astream_items(stream):
+                    generation = converter.convert(item)
+                    if hold and generation is not None:
+                        generation = _reasoning_only(generation)
+                    if generation is None:
+                        continue
+                    if run_manager is not None:
+                        await run_manager.on_llm_new_token(generation.text, chunk=generation)
+                    yield generation
+        done.append(converter)
 
     def _stream_usage(self, kwargs: dict[str, Any]) -> bool:
         return bool(kwargs.get("stream_usage", self.stream_usage))
@@ -380,7 +461,8 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
         """Offer tools to the model; ``tool_choice`` takes "auto", "none", "any"/"required",
-        a tool name, ``True`` or a wire dict. Forcing a tool turns thinking off for the call."""
+        a tool name, ``True`` or a wire dict. Forcing a tool while thinking: see
+        ``forced_tool_thinking`` and ``docs/thinking.md``."""
         formatted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
         if tool_choice is not None:
             kwargs["tool_choice"] = tool_choice_to_wire(tool_choice, formatted)
@@ -397,7 +479,8 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
-        """Structured output; every method runs with thinking off for that call only."""
+        """Structured output with every method; while thinking, the reasoning is kept (see
+        ``forced_tool_thinking`` and ``docs/thinking.md``), on the raw message too."""
         if kwargs:
             raise ValueError(f"Received unsupported arguments {kwargs}")
         trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
@@ -422,7 +505,6 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
             tool_choice=name,
             parallel_tool_calls=False,
             strict=strict,
-            enable_thinking=False,
             ls_structured_output_format=trace,
         )
         if _is_pydantic(schema):
@@ -442,11 +524,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
             raise ValueError("method='json_schema' needs a schema")
         else:
             response_format = _json_schema_format(schema, strict)
-        llm = self.bind(
-            response_format=response_format,
-            enable_thinking=False,
-            ls_structured_output_format=trace,
-        )
+        llm = self.bind(response_format=response_format, ls_structured_output_format=trace)
         if _is_pydantic(schema):
             return llm, PydanticOutputParser(pydantic_object=schema)
         return llm, JsonOutputParser()
@@ -485,6 +563,38 @@ def _json_schema_format(schema: dict[str, Any] | type, strict: bool | None) -> d
     if strict is not None:
         spec["strict"] = strict
     return {"type": "json_schema", "json_schema": spec}
+
+
+def _reasoning_only(generation: ChatGenerationChunk) -> ChatGenerationChunk | None:
+    """A held-back chunk's reasoning, the part that streams before the answer is checked."""
+    message = generation.message
+    if not message.content and not getattr(message, "tool_call_chunks", None):
+        return generation
+    reasoning = message.additional_kwargs.get("reasoning_content")
+    if not reasoning:
+        return None
+    kept = AIMessageChunk(content="", additional_kwargs={"reasoning_content": reasoning})
+    return ChatGenerationChunk(message=kept)
+
+
+def _answer_generation(completion: ChatCompletion) -> ChatGenerationChunk:
+    """A checked first answer, whole: its text and tool calls (the reasoning streamed)."""
+    message: ResponseMessage = primary_choice(completion).message
+    calls = [
+        ToolCallChunk(
+            id=call.id or None,
+            name=call.function.name or None,
+            args=call.function.arguments,
+            index=position,
+        )
+        for position, call in enumerate(message.tool_calls or [])
+    ]
+    chunk = AIMessageChunk(
+        content=message.content or "",
+        tool_call_chunks=calls,
+        response_metadata={"model_provider": PROVIDER},
+    )
+    return ChatGenerationChunk(message=chunk)
 
 
 def _checked(completion: ChatCompletion, request: ChatRequest) -> ChatResult:

@@ -21,6 +21,7 @@ from llama_index.core.base.llms.types import (
     CompletionResponseGen,
     LLMMetadata,
     MessageRole,
+    ThinkingBlock,
     ToolCallBlock,
 )
 from llama_index.core.bridge.pydantic import (
@@ -46,7 +47,11 @@ from anyfast_client import (
 )
 from anyfast_client._adapter import (
     ClientOwner,
+    ForcedToolThinking,
     LazyClients,
+    Plan,
+    aanswer,
+    answer,
     astream_items,
     check_base_url,
     check_model_settings,
@@ -54,6 +59,7 @@ from anyfast_client._adapter import (
     model_facts,
     model_settings,
     normalize_stop,
+    primary_choice,
     refuse_unknown,
     rename_aliases,
     resolve_api_key,
@@ -63,7 +69,7 @@ from anyfast_client._adapter import (
 )
 
 from ._caller import user_stacklevel
-from ._request import build_request
+from ._request import build_plan
 from ._response import completion_to_chat_response
 from ._stream import ChatStreamConverter
 from ._tool_specs import tool_spec
@@ -116,6 +122,11 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
     preserve_thinking: bool = Field(
         default=False,
         description="Send earlier ThinkingBlocks back with the history (upstream's flag).",
+    )
+    forced_tool_thinking: ForcedToolThinking = Field(
+        default="keep",
+        description='A forced tool or JSON output while thinking: "keep" thinking (checked, '
+        'one fallback request at most) or turn it "off"; see docs/thinking.md.',
     )
     temperature: float | None = Field(default=None, description="0 to 2.")
     top_p: float | None = Field(default=None, description="0 to 1.")
@@ -218,8 +229,10 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
 
     # ------------------------------------------------------------------ state
 
-    def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
-        return build_request(messages, model_settings(self), self.additional_kwargs, kwargs)
+    def _plan(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> Plan:
+        settings = model_settings(self)
+        mode = self.forced_tool_thinking
+        return build_plan(messages, settings, self.additional_kwargs, kwargs, mode)
 
     # ------------------------------------------------------------------ chat
 
@@ -242,15 +255,38 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         return await self._astream_chat(messages, **kwargs)
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        request = self._request(messages, kwargs)
-        return _to_response(self._sync_client().chat(request), request)
+        plan = self._plan(messages, kwargs)
+        send = self._sync_client().chat
+        return _to_response(*answer(plan, send, stacklevel=user_stacklevel()))
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        request = self._request(messages, kwargs)
-        return _to_response(await self._async_client().chat(request), request)
+        plan = self._plan(messages, kwargs)
+        send = self._async_client().chat
+        return _to_response(*await aanswer(plan, send, stacklevel=user_stacklevel()))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        request = self._request(messages, kwargs)
+        plan = self._plan(messages, kwargs)
+        if plan.checks:
+            return self._checked_stream(plan)
+        return self._stream_request(plan.request)
+
+    def _checked_stream(self, plan: Plan) -> ChatResponseGen:
+        """A checked plan (docs/thinking.md): the first answer's reasoning streams as it
+        comes, its answer once checked whole; a fallback's answer streams as it comes."""
+        first: list[ChatCompletion] = []
+        for response in self._stream_request(plan.request, first):
+            if (thinking := _thinking_only(response)) is not None:
+                yield thinking
+        accepted = plan.accept(first[0])
+        if accepted is not None:
+            yield _whole_answer(accepted)
+            return
+        yield from self._stream_request(plan.fall_back(stacklevel=user_stacklevel()))
+
+    def _stream_request(
+        self, request: ChatRequest, sink: list[ChatCompletion] | None = None
+    ) -> ChatResponseGen:
+        """One streamed request; ``sink`` gets its whole completion once it is complete."""
         client = self._sync_client()
 
         def gen() -> ChatResponseGen:
@@ -261,6 +297,8 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
                 for item in stream_items(stream):
                     if (response := converter.feed(item)) is not None:
                         yield response
+            if sink is not None:
+                sink.append(converter.accumulator.result())
             if (response := converter.close()) is not None:
                 yield response
 
@@ -269,7 +307,29 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
     async def _astream_chat(
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
-        request = self._request(messages, kwargs)
+        plan = self._plan(messages, kwargs)
+        if plan.checks:
+            return self._achecked_stream(plan)
+        return await self._astream_request(plan.request)
+
+    async def _achecked_stream(self, plan: Plan) -> ChatResponseAsyncGen:
+        """:meth:`_checked_stream`, async."""
+        first: list[ChatCompletion] = []
+        async for response in await self._astream_request(plan.request, first):
+            if (thinking := _thinking_only(response)) is not None:
+                yield thinking
+        accepted = plan.accept(first[0])
+        if accepted is not None:
+            yield _whole_answer(accepted)
+            return
+        request = plan.fall_back(stacklevel=user_stacklevel())
+        async for response in await self._astream_request(request):
+            yield response
+
+    async def _astream_request(
+        self, request: ChatRequest, sink: list[ChatCompletion] | None = None
+    ) -> ChatResponseAsyncGen:
+        """:meth:`_stream_request`, async."""
         client = self._async_client()
 
         async def gen() -> ChatResponseAsyncGen:
@@ -280,6 +340,8 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
                 async for item in astream_items(stream):
                     if (response := converter.feed(item)) is not None:
                         yield response
+            if sink is not None:
+                sink.append(converter.accumulator.result())
             if (response := converter.close()) is not None:
                 yield response
 
@@ -362,6 +424,23 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
             )
             for call in calls
         ]
+
+
+def _thinking_only(response: ChatResponse) -> ChatResponse | None:
+    """A held-back response's reasoning: what streams before the first answer is checked."""
+    delta = response.additional_kwargs.get("thinking_delta")
+    if not delta:
+        return None
+    blocks = [b for b in response.message.blocks if isinstance(b, ThinkingBlock)]
+    message = ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks)
+    return ChatResponse(message=message, delta="", additional_kwargs={"thinking_delta": delta})
+
+
+def _whole_answer(completion: ChatCompletion) -> ChatResponse:
+    """A checked first answer, whole, as the stream's last response (its text the delta)."""
+    response = completion_to_chat_response(completion)
+    response.delta = primary_choice(completion).message.content or ""
+    return response
 
 
 def _to_response(completion: ChatCompletion, request: ChatRequest) -> ChatResponse:

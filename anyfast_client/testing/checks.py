@@ -131,9 +131,6 @@ def _check_json_mode(request: JSONDict) -> ErrorReply | None:
     response_format = request.get("response_format")
     if not isinstance(response_format, dict) or response_format.get("type") != "json_object":
         return None
-    if request.get("enable_thinking") is True:
-        message = "Json mode response is not supported when enable_thinking is true"
-        return _invalid(message, "response_format")
     if not mentions_json(request):
         message = (
             "'messages' must contain the word 'json' in some form, "
@@ -143,10 +140,25 @@ def _check_json_mode(request: JSONDict) -> ErrorReply | None:
     return None
 
 
-def _check_tool_choice(request: JSONDict) -> ErrorReply | None:
+def check_thinking_rules(request: JSONDict) -> ErrorReply | None:
+    """Upstream's refusals while thinking: JSON output, and a forced ``tool_choice``.
+
+    The test server applies these to scripted replies too: upstream refuses such a request
+    before any model answers it.
+    """
+    if request.get("enable_thinking") is not True:
+        return None
+    response_format = request.get("response_format")
+    kind = response_format.get("type") if isinstance(response_format, dict) else None
+    if kind == "json_object":
+        message = "Json mode response is not supported when enable_thinking is true"
+        return _invalid(message, "response_format")
+    if kind not in (None, "text"):
+        # guess: upstream's wording for a structured-output type other than json_object.
+        message = f"response_format type {kind} is not supported when enable_thinking is true"
+        return _invalid(message, "response_format")
     choice = request.get("tool_choice")
-    forced = choice == "required" or isinstance(choice, dict)
-    if forced and request.get("enable_thinking") is True:
+    if choice == "required" or isinstance(choice, dict):
         message = (
             "The tool_choice parameter does not support being set to required or object "
             "in thinking mode"
@@ -160,8 +172,8 @@ _CHAT_CHECKS: Final = (
     _check_messages,
     _check_ranges,
     _check_types,
+    check_thinking_rules,
     _check_json_mode,
-    _check_tool_choice,
 )
 
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from anyfast_client.testing.checks import (
     CHAT_MODELS,
     EMBEDDING_MODELS,
+    check_thinking_rules,
     validate_chat_request,
     validate_embeddings_request,
 )
@@ -111,6 +112,8 @@ class AnyfastTestServer:
     ``api_key=None`` accepts any bearer token (a request without one still gets 401).
     Queued replies answer POST requests in order, right after the auth check; once the
     queue is empty, requests are validated and handed to ``responder`` (default: :func:`simulate`).
+    Upstream's rules while thinking hold for queued replies too: JSON output or a forced
+    ``tool_choice`` with ``enable_thinking`` gets upstream's 400, and the reply stays queued.
     """
 
     def __init__(
@@ -218,6 +221,10 @@ class AnyfastTestServer:
         with self._lock:
             self._requests.append(recorded)
 
+    def _peek_queued(self) -> Reply | ErrorReply | None:
+        with self._lock:
+            return self._queue[0] if self._queue else None
+
     def _next_queued(self) -> Reply | ErrorReply | None:
         with self._lock:
             return self._queue.popleft() if self._queue else None
@@ -252,6 +259,10 @@ class AnyfastTestServer:
 
     def _chat(self, recorded: RecordedRequest) -> _Outcome:
         request = _json_object(recorded)
+        refused = check_thinking_rules(request or {})
+        queued = self._peek_queued()
+        if isinstance(queued, Reply) and refused is not None:
+            return refused  # as upstream: refused before any model answers; the reply waits
         queued = self._next_queued()
         if isinstance(queued, Reply):
             return _Chat(queued, request or {})

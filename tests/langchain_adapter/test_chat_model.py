@@ -150,8 +150,12 @@ async def test_thinking_in_extra_body_meets_the_thinking_rules(
     await drive.invoke(model, "hi")
     assert anyfast_server.last_request.json["enable_thinking"] is True
     forced = model.bind(tools=[_ADD_TOOL], tool_choice="required")
+    message = await drive.invoke(forced, "add 1 and 2")  # thinking kept: asked with "auto"
+    assert anyfast_server.last_request.json["enable_thinking"] is True
+    assert anyfast_server.last_request.json["tool_choice"] == "auto"
+    assert message.tool_calls[0]["name"] == "add"
     with pytest.warns(AnyfastWarning, match="Thinking is turned off"):
-        message = await drive.invoke(forced, "add 1 and 2")
+        message = await drive.invoke(forced, "add 1 and 2", forced_tool_thinking="off")
     assert anyfast_server.last_request.json["enable_thinking"] is False
     assert message.tool_calls[0]["name"] == "add"
 

@@ -113,10 +113,16 @@ async def test_no_tool_call_is_an_error_only_when_asked(llm: Anyfast, drive: Dri
         llm.get_tool_calls_from_response(response)
 
 
-async def test_tool_required_turns_thinking_off_for_that_call(
+async def test_tool_required_keeps_thinking_and_off_turns_it_off_for_that_call(
     make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
-    llm = make_llm(enable_thinking=True)
+    kept = make_llm(enable_thinking=True)
+    response = await drive.chat_with_tools(kept, TOOLS, "hello", tool_required=True)
+    assert _calls(response.message)
+    body = _body(anyfast_server)  # docs/thinking.md: asked with "auto", then checked
+    assert (body["tool_choice"], body["enable_thinking"]) == ("auto", True)
+
+    llm = make_llm(enable_thinking=True, forced_tool_thinking="off")
     with pytest.warns(AnyfastWarning, match="Thinking is turned off for this call"):
         response = await drive.chat_with_tools(llm, TOOLS, "hello", tool_required=True)
     assert _calls(response.message)
@@ -168,15 +174,15 @@ async def test_structured_predict(
     assert invoice == INVOICE
 
 
-async def test_structured_predict_while_thinking_warns_and_works(
+async def test_structured_predict_while_thinking_keeps_it(
     make_llm: Make, anyfast_server: AnyfastTestServer
 ) -> None:
     llm = make_llm(enable_thinking=True)
     _script_invoice(anyfast_server)
-    with pytest.warns(AnyfastWarning):
-        invoice = await llm.astructured_predict(Invoice, PROMPT, text=TEXT)
+    invoice = await llm.astructured_predict(Invoice, PROMPT, text=TEXT)
     assert invoice == INVOICE
-    assert _body(anyfast_server)["tool_choice"] == "required"
+    body = _body(anyfast_server)  # docs/thinking.md: asked with "auto", then checked
+    assert (body["tool_choice"], body["enable_thinking"]) == ("auto", True)
 
 
 def test_stream_structured_predict(llm: Anyfast, anyfast_server: AnyfastTestServer) -> None:
