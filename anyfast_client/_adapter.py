@@ -18,7 +18,6 @@ from ._batching import (
     embedding_requests,
 )
 from ._caller import package_folder, user_stacklevel
-from ._client import StreamItem, astream_items, stream_items
 from ._config import check_base_url, resolve_api_key
 from ._construct import Constructor
 from ._conversation import (
@@ -68,6 +67,7 @@ from ._response import (
     warn_if_budget_spent_in,
 )
 from ._stream import StreamAccumulator
+from ._streaming import StreamItem, astream_items, stream_items
 from ._template import TextDelta
 from ._tokens import count_chat_tokens, token_ids
 
