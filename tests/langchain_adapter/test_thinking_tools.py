@@ -339,6 +339,32 @@ async def test_an_agent_keeps_each_turns_reasoning(
     assert all(body["enable_thinking"] is True for body in sent)
 
 
+async def test_a_langgraph_node_with_a_forced_tool_keeps_the_reasoning(
+    make_model: MakeModel, anyfast_server: AnyfastTestServer, drive: Driver
+) -> None:
+    from langgraph.graph import END, START, MessagesState, StateGraph
+    from langgraph.prebuilt import ToolNode
+
+    bound = make_model(enable_thinking=True).bind_tools([population], tool_choice="any")
+
+    def call_model(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [bound.invoke(state["messages"])]}
+
+    graph = StateGraph(MessagesState)
+    graph.add_node("model", call_model)
+    graph.add_node("tools", ToolNode([population]))
+    graph.add_edge(START, "model")
+    graph.add_edge("model", "tools")
+    graph.add_edge("tools", END)
+    asks = Reply(reasoning=THOUGHT, tool_calls=[ScriptedToolCall("population", {"city": "P"})])
+    anyfast_server.enqueue(asks)
+    state = await drive.invoke(graph.compile(), {"messages": [("user", "How many people?")]})
+    (turn,) = [m for m in state["messages"] if isinstance(m, AIMessage)]
+    assert reasoning(turn) == THOUGHT and turn.tool_calls[0]["name"] == "population"
+    (sent,) = bodies(anyfast_server)
+    assert_kept(sent, instruction="call")
+
+
 def test_chat_anyfast_has_the_setting_documented() -> None:
     field = ChatAnyfast.model_fields["forced_tool_thinking"]
     assert field.default == "keep"
