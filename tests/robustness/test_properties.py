@@ -405,7 +405,7 @@ def test_documented_bodies_give_the_plain_reading(harness: Harness, body: Any) -
     assert not reading.unsure, "the reading knows every documented shape"
 
 
-@settings(max_examples=700, **_SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=600, **_SETTINGS)  # type: ignore[arg-type]
 @given(body=ANYTHING.streams)
 def test_any_stream_gives_the_plain_reading_or_an_anyfast_error(
     harness: Harness, body: bytes
@@ -413,7 +413,7 @@ def test_any_stream_gives_the_plain_reading_or_an_anyfast_error(
     _check_stream(harness, body, SYNC_STREAMED)
 
 
-@settings(max_examples=700, **_SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=600, **_SETTINGS)  # type: ignore[arg-type]
 @given(body=ANYTHING.bodies)
 def test_any_body_gives_the_plain_reading_or_an_anyfast_error(harness: Harness, body: Any) -> None:
     _check_body(harness, body, SYNC_WHOLE)
