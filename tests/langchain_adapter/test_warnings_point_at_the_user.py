@@ -12,6 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 from anyfast_client import AnyfastWarning
+from anyfast_client.testing import AnyfastTestServer, Reply, ScriptedToolCall
 
 from .conftest import MakeModel
 
@@ -57,8 +58,9 @@ def test_async_calls_warn_too(make_model: MakeModel) -> None:
 
 
 def test_structured_output_keeps_thinking_without_a_warning(
-    make_model: MakeModel,
+    make_model: MakeModel, anyfast_server: AnyfastTestServer
 ) -> None:
+    anyfast_server.enqueue(Reply(tool_calls=[ScriptedToolCall("Answer", {"value": 3})]))
     model = make_model(enable_thinking=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", AnyfastWarning)
