@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, cast
 
 from pydantic import BaseModel
 
-from ._fast import stand_down
+from ._fast import stand_down, take_up
 from ._models import ChatCompletionChunk
 
 __all__ = ["EventTemplate", "TextDelta"]
@@ -114,7 +114,10 @@ class EventTemplate:
             if not (shared and _immutable(delta)):
                 return None
             template = cls(event[: place[0]], event[place[1] :], field, chunk)
-            return template if template._proved() else None
+            if not template._proved():
+                return None
+            take_up(_NAME)
+            return template
         return None
 
     def _proved(self) -> bool:
