@@ -21,7 +21,7 @@ import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 from ._json_text import fits_schema, json_object_in
 from ._models import (
@@ -38,7 +38,12 @@ from ._request import AnyfastWarning, Layer, asked_request, settle_request, thin
 from ._response import primary_choice
 
 __all__ = [
+    "ANSWER_JSON",
+    "CALL_ANY_FUNCTION",
+    "CALL_THE_FUNCTION",
+    "FITTING_SCHEMA",
     "FORCED_TOOL_THINKING",
+    "NOT_IN_TEXT",
     "Ask",
     "ForcedToolThinking",
     "Plan",
@@ -52,6 +57,19 @@ __all__ = [
 ForcedToolThinking = Literal["keep", "off"]
 #: The values of the ``forced_tool_thinking`` setting.
 FORCED_TOOL_THINKING: tuple[str, ...] = get_args(ForcedToolThinking)
+
+# The words of the instruction line, named so that the test server's simulation reads the
+# line as a model would without keeping a copy of it.
+#: Opens the line naming the tool to call; the tool's name follows, quoted.
+CALL_THE_FUNCTION: Final = "Answer by calling the function"
+#: The line asking for a call of any tool offered, before :data:`NOT_IN_TEXT`.
+CALL_ANY_FUNCTION: Final = "Answer by calling one or more of the functions offered"
+#: Ends both lines that ask for a call.
+NOT_IN_TEXT: Final = "; do not answer in text."
+#: The line asking for JSON.
+ANSWER_JSON: Final = "Answer with one JSON object and nothing else."
+#: Follows :data:`ANSWER_JSON` when there is a schema; the schema's JSON follows, on one line.
+FITTING_SCHEMA: Final = "It must fit this JSON schema:"
 
 
 def check_forced_tool_thinking(value: object) -> ForcedToolThinking:
@@ -85,13 +103,12 @@ class Ask:
     def instruction(self) -> str:
         """The system line that asks for what upstream will not let us force while thinking."""
         if self.tool is not None:
-            return f"Answer by calling the function {self.tool!r}; do not answer in text."
+            return f"{CALL_THE_FUNCTION} {self.tool!r}{NOT_IN_TEXT}"
         if self.any_tool:
-            return "Answer by calling one or more of the functions offered; do not answer in text."
-        line = "Answer with one JSON object and nothing else."
-        if self.schema is not None:
-            line += " It must fit this JSON schema: " + json.dumps(self.schema, ensure_ascii=False)
-        return line
+            return CALL_ANY_FUNCTION + NOT_IN_TEXT
+        if self.schema is None:
+            return ANSWER_JSON
+        return f"{ANSWER_JSON} {FITTING_SCHEMA} {json.dumps(self.schema, ensure_ascii=False)}"
 
     def accept(self, message: ResponseMessage) -> ResponseMessage | None:
         """The answer as it should reach the caller, or None when it missed.

@@ -17,6 +17,10 @@ always wins. The same request always gets the same reply.
   prompt lists) is a form: a field is filled only where the prompt says what it means,
   else it holds a typed placeholder such as ``"<country>"`` (see ``_schema``).
 - With ``enable_thinking``, the reasoning talks about the question and the plan.
+- The line the chat classes add to the first system message while thinking (upstream
+  refuses a forced tool and JSON output then) is read as what it asks: "Answer by calling
+  the function 'City'" gets the call a forced ``City`` gets, the JSON line the JSON that
+  ``response_format`` gets, with the reasoning (see ``anyfast_client._forced``).
 - ``stop`` and ``max_completion_tokens`` cut the answer; a word counts as a token, an image
   as 85 and a video as 200.
 - ``preserve_thinking`` counts earlier turns' reasoning in ``prompt_tokens``.
@@ -33,6 +37,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
+from anyfast_client._forced import (
+    ANSWER_JSON,
+    CALL_ANY_FUNCTION,
+    CALL_THE_FUNCTION,
+    FITTING_SCHEMA,
+)
 from anyfast_client.testing import _reading
 from anyfast_client.testing._schema import SchemaFaker
 from anyfast_client.testing._text import (
@@ -289,6 +299,8 @@ def _plan(request: JSONDict, prompt: Prompt, calls: list[ScriptedToolCall]) -> s
         return f"A tool can answer this: I will call {named}."
     if last_role(messages_of(request)) == "tool":
         return "The tool has answered; I will pass its result on."
+    if isinstance(request.get("response_format"), dict):
+        return "The answer is one JSON object, filled with what the prompt says."
     if passage is not None:
         return f'The most relevant passage is "{passage.text}".'
     return "A short, direct answer will do."
@@ -334,6 +346,7 @@ def _limited(content: str, reasoning: str | None, request: JSONDict) -> Reply:
 
 def simulate(request: JSONDict) -> Reply:
     """The default responder: a deterministic stand-in for the model."""
+    request = as_instructed(request)
     text = message_text(last_user_message(messages_of(request)))
     prompt = Prompt.of(request)
     calls = choose_tool_calls(request, text)
@@ -342,6 +355,72 @@ def simulate(request: JSONDict) -> Reply:
     if calls:
         return Reply(reasoning=reasoning, tool_calls=calls)
     return _limited(_answer(request, prompt, text), reasoning, request)
+
+
+# --- the instruction the chat classes add while thinking -------------------------------------
+
+
+def _wording(words: str) -> str:
+    """A pattern for a fixed wording, whatever the case and the spaces between its words."""
+    return r"\s*".join(re.escape(word) for word in words.split())
+
+
+_CALL_THE_FUNCTION: Final = re.compile(
+    _wording(CALL_THE_FUNCTION) + r"\s*(['\"`])([\w.-]+)\1[^\n]*", re.I
+)
+_CALL_ANY_FUNCTION: Final = re.compile(_wording(CALL_ANY_FUNCTION) + r"[^\n]*", re.I)
+_ANSWER_JSON: Final = re.compile(
+    _wording(ANSWER_JSON) + r"(?:\s*" + _wording(FITTING_SCHEMA) + r"\s*)?", re.I
+)
+
+
+def _instruction(system: str) -> tuple[int, int, JSONDict] | None:
+    """Where the instruction is in a system message's text, and the fields it stands for."""
+    match = _CALL_THE_FUNCTION.search(system)
+    if match is not None:
+        forced = {"type": "function", "function": {"name": match[2]}}
+        return match.start(), match.end(), {"tool_choice": forced}
+    match = _CALL_ANY_FUNCTION.search(system)
+    if match is not None:
+        return match.start(), match.end(), {"tool_choice": "required"}
+    match = _ANSWER_JSON.search(system)
+    if match is None:
+        return None
+    schema, end = _schema_after(system, match.end())
+    if schema is None:
+        return match.start(), match.end(), {"response_format": {"type": "json_object"}}
+    spec = {"name": str(schema.get("title") or ""), "schema": schema}
+    return match.start(), end, {"response_format": {"type": "json_schema", "json_schema": spec}}
+
+
+def _schema_after(text: str, start: int) -> tuple[JSONDict | None, int]:
+    try:
+        schema, end = json.JSONDecoder().raw_decode(text, start)
+    except ValueError:
+        return None, start
+    return (schema, end) if isinstance(schema, dict) else (None, start)
+
+
+def as_instructed(request: JSONDict) -> JSONDict:
+    """The request as the model reads it: the instruction at the end of the first system
+    message taken for the ``tool_choice`` or ``response_format`` it stands for, and left
+    out of the prompt. A request without one, or naming a tool not offered, is unchanged."""
+    messages = messages_of(request)
+    first = messages[0] if messages else None
+    if not isinstance(first, dict) or first.get("role") != "system":
+        return request
+    system = message_text(first)
+    found = _instruction(system)
+    if found is None or request.get("tool_choice") not in (None, "auto"):
+        return request
+    start, end, asked = found
+    name = _forced_tool(asked.get("tool_choice"))
+    tools = _function_tools(request)
+    if (name is not None and name not in tools) or ("tool_choice" in asked and not tools):
+        return request
+    rest = (system[:start] + system[end:]).strip()
+    kept = [{**first, "content": rest}] if rest else []
+    return {**request, **asked, "messages": [*kept, *messages[1:]]}
 
 
 def echo(request: JSONDict) -> Reply:
