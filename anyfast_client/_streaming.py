@@ -13,14 +13,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Generator,
-    Iterator,
-)
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from typing import Self, cast
 
 import httpx
@@ -33,10 +26,7 @@ from ._errors import (
     transport_detail,
     transport_error,
 )
-from ._models import (
-    ChatCompletion,
-    ChatCompletionChunk,
-)
+from ._models import ChatCompletion, ChatCompletionChunk
 from ._stream import StreamAccumulator
 from ._template import TextDelta
 
@@ -44,8 +34,6 @@ __all__ = ["AsyncStream", "Stream", "StreamItem", "astream_items", "stream_items
 
 # How long a stream's body may go on after [DONE] before its connection is closed.
 _DRAIN_SECONDS = 0.25
-
-
 _RetryWait = Callable[..., float | None]
 #: What a stream's reader hands out: a chunk, or the text delta of a chunk that only
 #: adds text (see ``_template``), built into its chunk for the public iterators.
