@@ -6,7 +6,8 @@ next number written. A form it is made to fill (structured output, a forced tool
 is filled only where the prompt says what the field means: ``country`` needs the word (or a
 word starting with it, "aged" for ``age``), ``name`` the schema's own name ("city" for
 ``City``); a field the question asks for ("Which city ...") or the prompt never mentions gets
-a typed placeholder (``"<country>"``, 0, false), since a simulation cannot know it. Names go
+a typed placeholder (``"<country>"``, 0, false), since a simulation cannot know it, unless
+a tool's answer speaks of it ("The country is Peru" settles ``country``). Names go
 to text fields in the schema's order, a placeholder passing its name by: "Lima is the
 capital of Peru" fills ``name``, ``country`` with Lima, Peru.
 """
@@ -48,19 +49,23 @@ class SchemaFaker:
     """A value that fits a JSON schema; each name, code and number of the text is used once.
 
     ``form=True`` is the stricter reading for structured output (see the module docstring);
-    ``title`` names what the schema describes (a tool's or a format's name).
+    ``title`` names what the schema describes (a tool's or a format's name); ``answers`` is
+    what tools answered, whose values come after the prompt's.
     """
 
-    def __init__(self, root: Any, text: str, *, form: bool = False, title: str = "") -> None:
+    def __init__(
+        self, root: Any, text: str, *, form: bool = False, title: str = "", answers: str = ""
+    ) -> None:
         self._root = root
-        self._text = text
+        self._text = f"{text}\n{answers}"
         self._form = form
         self._question = _reading.question_of(text).rstrip("?").strip() or "example"
-        self._names = _reading.names(text)
-        self._codes = _reading.codes(text)
-        self._numbers = _reading.numbers(text)
-        self._words = set(_reading.terms(text))
+        self._names = list(dict.fromkeys(_reading.names(text) + _reading.names(answers)))
+        self._codes = list(dict.fromkeys(_reading.codes(text) + _reading.codes(answers)))
+        self._numbers = _reading.numbers(text) + _reading.numbers(answers)
+        self._words = set(_reading.terms(self._text))
         self._asked = _reading.asked(_reading.question_of(text))
+        self._answered = set(_reading.terms(answers))
         own_title = root.get("title") if isinstance(root, dict) else None
         self._title = _reading.field_terms(f"{title} {own_title or ''}")
 
@@ -105,7 +110,7 @@ class SchemaFaker:
         if _GENERIC_FIELDS.intersection(meaning):
             meaning += self._title
         if any(term in self._asked for term in meaning):
-            return False
+            return any(_reading.mentions(term, self._answered) for term in meaning)
         return any(_reading.mentions(term, self._words) for term in meaning)
 
     def _object(self, schema: JSONDict, depth: int) -> JSONDict:

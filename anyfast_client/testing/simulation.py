@@ -12,7 +12,9 @@ always wins. The same request always gets the same reply.
   share most words with the prompt (the first on a tie), its arguments taken from the
   prompt's names, codes and numbers by the schema: "What's the weather in Paris?" gives
   ``city="Paris"``, "100 USD" ``amount=100, currency="USD"``. After a tool result, it
-  answers with the result.
+  answers with the result (the JSON asked for, read from the question and the results,
+  when ``response_format`` asks), unless a call is forced: then it calls a tool not yet
+  called since the user's message (an agent's structured answer), so a loop ends.
 - Structured output (``json_schema``, a forced tool, ``json_object`` with the keys the
   prompt lists) is a form: a field is filled only where the prompt says what it means,
   else it holds a typed placeholder such as ``"<country>"`` (see ``_schema``).
@@ -172,6 +174,25 @@ def _tool_call(
     return ScriptedToolCall(name=name, arguments=arguments, id=f"call_{digest[:24]}")
 
 
+def _called_this_turn(messages: list[Any]) -> set[str]:
+    """The tools called since the last user message."""
+    called: set[str] = set()
+    for message in reversed(messages):
+        if not isinstance(message, dict) or message.get("role") == "user":
+            break
+        called.update(_tool_names([message]).values())
+    return called
+
+
+def _still_to_call(request: JSONDict, tools: dict[str, JSONDict]) -> dict[str, JSONDict]:
+    """After a tool answered, only a forced ``tool_choice`` calls again (an agent asking
+    for its structured answer), and only a tool not called yet this turn: loops end."""
+    if not _is_forced(request.get("tool_choice")):
+        return {}
+    called = _called_this_turn(messages_of(request))
+    return {name: function for name, function in tools.items() if name not in called}
+
+
 def choose_tool_calls(request: JSONDict, text: str) -> list[ScriptedToolCall]:
     """Calls for the tools the prompt names, else for the one closest to it in words.
 
@@ -179,11 +200,15 @@ def choose_tool_calls(request: JSONDict, text: str) -> list[ScriptedToolCall]:
     schema), is a form to fill: its fields are read strictly.
     """
     tools = _function_tools(request)
-    messages = messages_of(request)
-    if not tools or request.get("tool_choice") == "none" or last_role(messages) == "tool":
+    after_tool = last_role(messages_of(request)) == "tool"
+    if after_tool:
+        tools = _still_to_call(request, tools)
+    if not tools or request.get("tool_choice") == "none":
         return []
     forced = _is_forced(request.get("tool_choice"))
     names = _pick_tools(request, tools, text)
+    if after_tool and not set(names) <= set(tools):
+        return []
     return [
         _tool_call(i, name, tools.get(name, {}), text, form=forced or name[:1].isupper())
         for i, name in enumerate(names)
@@ -261,16 +286,17 @@ def _plain_answer(prompt: Prompt) -> str:
     )
 
 
-def _formatted(response_format: JSONDict, text: str) -> str | None:
+def _formatted(response_format: JSONDict, text: str, answers: str = "") -> str | None:
+    """The JSON asked for, from the prompt and what tools answered (``answers``)."""
     kind = response_format.get("type")
     if kind == "json_schema":
         spec = response_format.get("json_schema")
         spec = spec if isinstance(spec, dict) else {}
         schema, title = spec.get("schema"), str(spec.get("name") or "")
-        faker = SchemaFaker(schema, text, form=True, title=title)
+        faker = SchemaFaker(schema, text, form=True, title=title, answers=answers)
         return json.dumps(faker.value(schema), ensure_ascii=False)
     if kind == "json_object":
-        return json.dumps(_json_object(text), ensure_ascii=False)
+        return json.dumps(_json_object(f"{text}\n{answers}".strip()), ensure_ascii=False)
     return None
 
 
@@ -285,11 +311,14 @@ def _json_object(text: str) -> Any:
 
 def _answer(request: JSONDict, prompt: Prompt, text: str) -> str:
     messages = messages_of(request)
-    if last_role(messages) == "tool":
-        return " ".join(_tool_results(messages))
+    results = _tool_results(messages) if last_role(messages) == "tool" else []
     response_format = request.get("response_format")
-    formatted = _formatted(response_format, text) if isinstance(response_format, dict) else None
-    return formatted if formatted is not None else _plain_answer(prompt)
+    if isinstance(response_format, dict):
+        # JSON asked after a tool answered (an agent's last turn): the results are read too.
+        formatted = _formatted(response_format, text, "\n".join(results))
+        if formatted is not None:
+            return formatted
+    return " ".join(results) if results else _plain_answer(prompt)
 
 
 def _plan(request: JSONDict, prompt: Prompt, calls: list[ScriptedToolCall]) -> str:

@@ -181,6 +181,26 @@ def test_the_answer_is_the_one_a_forced_request_gets_plus_the_reasoning(
     assert reasoning(thinking) and not reasoning(plain)
 
 
+@pytest.mark.parametrize("strategy", ["tool", "provider"])
+async def test_an_agent_answers_offline_one_request_a_turn_each_with_its_reasoning(
+    build_model: Build, anyfast_server: AnyfastTestServer, strategy: str
+) -> None:
+    from langchain.agents import create_agent
+    from langchain.agents.structured_output import ProviderStrategy, ToolStrategy
+
+    # The tool strategy forces a call on every turn, the provider strategy asks for JSON.
+    response_format: Any = ToolStrategy(Place) if strategy == "tool" else ProviderStrategy(Place)
+    model = build_model(ChatAnyfast, enable_thinking=True)
+    agent = create_agent(model, [get_population], response_format=response_format)
+    state = await agent.ainvoke({"messages": [("user", f"How many people live there? {TEXT}")]})
+    assert state["structured_response"] == LIMA
+    turns = [m for m in state["messages"] if isinstance(m, AIMessage)]
+    assert turns[0].tool_calls[0]["name"] == "get_population"
+    assert len(turns) == len(anyfast_server.requests) == 2
+    assert all(reasoning(turn) for turn in turns)
+    assert all(request.json["enable_thinking"] is True for request in anyfast_server.requests)
+
+
 # --------------------------------------------------------------------------- LlamaIndex
 
 APIS = ["sync", "async"]
@@ -244,6 +264,25 @@ async def test_chat_with_a_forced_tool_calls_it_in_one_request_with_the_reasonin
     one_request_thinking(anyfast_server)
 
 
+@pytest.mark.filterwarnings(
+    # llama-index-workflows walks the agent's members, touching pydantic's deprecated
+    # __fields__, __fields_set__ and model_computed_fields on the instance.
+    "ignore::pydantic.warnings.PydanticDeprecationWarning"
+)
+async def test_a_function_agent_answers_offline_with_thinking_on_every_request(
+    build_model: Build, anyfast_server: AnyfastTestServer
+) -> None:
+    from llama_index.core.agent.workflow import FunctionAgent
+
+    llm = build_model(Anyfast, enable_thinking=True)
+    agent = FunctionAgent(tools=[LLAMA_TOOLS[1]], llm=llm, output_cls=Place)
+    output = await agent.run(f"How many people live there? {TEXT}")
+    assert output.structured_response == LIMA.model_dump()
+    # The tool's call, the answer with its result, and the structured answer asked after.
+    assert len(anyfast_server.requests) == 3
+    assert all(request.json["enable_thinking"] is True for request in anyfast_server.requests)
+
+
 # --------------------------------------------------------------------------- the reading
 
 
@@ -304,3 +343,32 @@ def test_without_an_instruction_it_can_follow_the_request_is_read_as_sent(
     request_: dict[str, Any],
 ) -> None:
     assert as_instructed(request_) is request_
+
+
+def test_a_forced_call_after_tool_results_is_of_a_tool_not_called_yet_so_a_loop_ends() -> None:
+    weather_tool = {"type": "function", "function": {"name": "weather"}}
+    messages: list[dict[str, Any]] = [{"role": "user", "content": WEATHER}]
+    request = {"messages": messages, "tools": [weather_tool, PLACE_TOOL], "tool_choice": "required"}
+    called = []
+    for _ in range(3):
+        calls = simulate(request).tool_calls
+        if not calls:
+            break
+        called.append(calls[0].name)
+        call = {"id": calls[0].id, "function": {"name": calls[0].name, "arguments": "{}"}}
+        messages.append({"role": "assistant", "content": "", "tool_calls": [call]})
+        messages.append({"role": "tool", "tool_call_id": calls[0].id, "content": "done"})
+    assert called == ["weather", "Place"]
+
+
+def test_json_asked_after_a_tool_answered_is_json_read_from_the_results_too() -> None:
+    call = {"id": "call_1", "function": {"name": "country_of", "arguments": "{}"}}
+    messages = [
+        {"role": "user", "content": "Which country is the city of Lima in?"},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "The country is Peru."},
+    ]
+    schema = Place.model_json_schema()
+    response_format = {"type": "json_schema", "json_schema": {"name": "Place", "schema": schema}}
+    reply = simulate({"messages": messages, "response_format": response_format})
+    assert json.loads(reply.content) == LIMA.model_dump()
