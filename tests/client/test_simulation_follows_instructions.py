@@ -276,7 +276,7 @@ async def test_a_function_agent_answers_offline_with_thinking_on_every_request(
 
     llm = build_model(Anyfast, enable_thinking=True)
     agent = FunctionAgent(tools=[LLAMA_TOOLS[1]], llm=llm, output_cls=Place)
-    output = await agent.run(f"How many people live there? {TEXT}")
+    output: Any = await agent.run(f"How many people live there? {TEXT}")
     assert output.structured_response == LIMA.model_dump()
     # The tool's call, the answer with its result, and the structured answer asked after.
     assert len(anyfast_server.requests) == 3
