@@ -72,9 +72,11 @@ from ._caller import user_stacklevel
 from ._request import build_plan
 from ._response import completion_to_chat_response
 from ._stream import ChatStreamConverter
+from ._structured import AnyfastStructuredLLM, anoted_stream, noted, noted_stream
 from ._tool_specs import tool_spec
 
 if TYPE_CHECKING:
+    from llama_index.core.bridge.pydantic import BaseModel
     from llama_index.core.tools.types import BaseTool
 
 __all__ = ["Anyfast"]
@@ -257,18 +259,18 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         plan = self._plan(messages, kwargs)
         send = self._sync_client().chat
-        return _to_response(*answer(plan, send, stacklevel=user_stacklevel()))
+        return noted(_to_response(*answer(plan, send, stacklevel=user_stacklevel())))
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         plan = self._plan(messages, kwargs)
         send = self._async_client().chat
-        return _to_response(*await aanswer(plan, send, stacklevel=user_stacklevel()))
+        return noted(_to_response(*await aanswer(plan, send, stacklevel=user_stacklevel())))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         plan = self._plan(messages, kwargs)
         if plan.checks:
-            return self._checked_stream(plan)
-        return self._stream_request(plan.request)
+            return noted_stream(self._checked_stream(plan))
+        return noted_stream(self._stream_request(plan.request))
 
     def _checked_stream(self, plan: Plan) -> ChatResponseGen:
         """A checked plan (docs/thinking.md): the first answer's reasoning streams as it
@@ -309,8 +311,8 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
     ) -> ChatResponseAsyncGen:
         plan = self._plan(messages, kwargs)
         if plan.checks:
-            return self._achecked_stream(plan)
-        return await self._astream_request(plan.request)
+            return anoted_stream(self._achecked_stream(plan))
+        return anoted_stream(await self._astream_request(plan.request))
 
     async def _achecked_stream(self, plan: Plan) -> ChatResponseAsyncGen:
         """:meth:`_checked_stream`, async."""
@@ -370,6 +372,13 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
         return await astream_chat_to_completion_decorator(self._astream_chat)(prompt, **kwargs)
+
+    # ------------------------------------------------------------------ structured
+
+    def as_structured_llm(self, output_cls: type[BaseModel], **kwargs: Any) -> AnyfastStructuredLLM:
+        """LlamaIndex's ``StructuredLLM``, whose responses also carry the reasoning of the
+        call that answered (docs/thinking.md)."""
+        return AnyfastStructuredLLM(llm=self, output_cls=output_cls, **kwargs)
 
     # ------------------------------------------------------------------ tools
 
