@@ -41,9 +41,11 @@ __all__ = [
     "ANSWER_JSON",
     "CALL_ANY_FUNCTION",
     "CALL_THE_FUNCTION",
+    "DESCRIBED_AS",
     "FITTING_SCHEMA",
     "FORCED_TOOL_THINKING",
     "NOT_IN_TEXT",
+    "OBJECT_NAMED",
     "Ask",
     "ForcedToolThinking",
     "Plan",
@@ -68,6 +70,12 @@ CALL_ANY_FUNCTION: Final = "Answer by calling one or more of the functions offer
 NOT_IN_TEXT: Final = "; do not answer in text."
 #: The line asking for JSON.
 ANSWER_JSON: Final = "Answer with one JSON object and nothing else."
+#: Follows :data:`ANSWER_JSON` when the schema has a name; the name follows as a JSON string,
+#: then, if there is a description, :data:`DESCRIBED_AS`; a full stop ends that part.
+OBJECT_NAMED: Final = "The object is named"
+#: Follows the schema's name when it has a description; the description follows as a JSON
+#: string (quoted, on one line, whatever it holds).
+DESCRIBED_AS: Final = ", described as"
 #: Follows :data:`ANSWER_JSON` when there is a schema; the schema's JSON follows, on one line.
 FITTING_SCHEMA: Final = "It must fit this JSON schema:"
 
@@ -98,6 +106,10 @@ class Ask:
     """A JSON object as the answer (``response_format``)."""
     schema: Mapping[str, Any] | None = None
     """The schema that JSON object must fit (``json_schema``), if any."""
+    schema_name: str = ""
+    """The schema's name, as ``json_schema`` gave it (``""``: none)."""
+    schema_description: str = ""
+    """The schema's description, as ``json_schema`` gave it (``""``: none)."""
     tools_offered: bool = False
 
     def instruction(self) -> str:
@@ -108,7 +120,19 @@ class Ask:
             return CALL_ANY_FUNCTION + NOT_IN_TEXT
         if self.schema is None:
             return ANSWER_JSON
-        return f"{ANSWER_JSON} {FITTING_SCHEMA} {json.dumps(self.schema, ensure_ascii=False)}"
+        schema = json.dumps(self.schema, ensure_ascii=False)
+        return f"{ANSWER_JSON}{self._naming()} {FITTING_SCHEMA} {schema}"
+
+    def _naming(self) -> str:
+        """What ``response_format`` would have said of the schema besides its JSON: its name
+        and description, as JSON strings so that any text stays on the line and ends."""
+        if not self.schema_name:
+            return ""
+        named = f" {OBJECT_NAMED} {json.dumps(self.schema_name, ensure_ascii=False)}"
+        if self.schema_description:
+            described = json.dumps(self.schema_description, ensure_ascii=False)
+            named += f"{DESCRIBED_AS} {described}"
+        return named + "."
 
     def accept(self, message: ResponseMessage) -> ResponseMessage | None:
         """The answer as it should reach the caller, or None when it missed.
@@ -240,11 +264,20 @@ def _ask_of(request: ChatRequest) -> Ask:
     if choice == "required":
         return Ask(any_tool=True, tools_offered=offered)
     response_format = request.response_format or {}
-    spec = response_format.get("json_schema") or {}
-    schema = spec.get("schema") if isinstance(spec, dict) else None
-    if not isinstance(schema, dict):
-        schema = None
-    return Ask(json=True, schema=schema, tools_offered=offered)
+    spec = response_format.get("json_schema")
+    if not isinstance(spec, dict) or not isinstance(spec.get("schema"), dict):
+        return Ask(json=True, tools_offered=offered)
+    return Ask(
+        json=True,
+        schema=spec["schema"],
+        schema_name=_text(spec.get("name")),
+        schema_description=_text(spec.get("description")),
+        tools_offered=offered,
+    )
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _parameters(tools: Sequence[Mapping[str, Any]], name: str) -> Mapping[str, Any] | None:

@@ -43,7 +43,9 @@ from anyfast_client._forced import (
     ANSWER_JSON,
     CALL_ANY_FUNCTION,
     CALL_THE_FUNCTION,
+    DESCRIBED_AS,
     FITTING_SCHEMA,
+    OBJECT_NAMED,
 )
 from anyfast_client.testing import _reading
 from anyfast_client.testing._schema import SchemaFaker
@@ -398,8 +400,13 @@ _CALL_THE_FUNCTION: Final = re.compile(
     _wording(CALL_THE_FUNCTION) + r"\s*(['\"`])([\w.-]+)\1[^\n]*", re.I
 )
 _CALL_ANY_FUNCTION: Final = re.compile(_wording(CALL_ANY_FUNCTION) + r"[^\n]*", re.I)
+_JSON_STRING: Final = r'"(?:[^"\\]|\\.)*"'
 _ANSWER_JSON: Final = re.compile(
-    _wording(ANSWER_JSON) + r"(?:\s*" + _wording(FITTING_SCHEMA) + r"\s*)?", re.I
+    _wording(ANSWER_JSON)
+    + rf"(?:\s*{_wording(OBJECT_NAMED)}\s*({_JSON_STRING})"
+    + rf"(?:\s*{_wording(DESCRIBED_AS)}\s*({_JSON_STRING}))?\s*\.)?"
+    + rf"(?:\s*{_wording(FITTING_SCHEMA)}\s*)?",
+    re.I,
 )
 
 
@@ -418,8 +425,19 @@ def _instruction(system: str) -> tuple[int, int, JSONDict] | None:
     schema, end = _schema_after(system, match.end())
     if schema is None:
         return match.start(), match.end(), {"response_format": {"type": "json_object"}}
-    spec = {"name": str(schema.get("title") or ""), "schema": schema}
+    spec = _schema_spec(match, schema)
     return match.start(), end, {"response_format": {"type": "json_schema", "json_schema": spec}}
+
+
+def _schema_spec(match: re.Match[str], schema: JSONDict) -> JSONDict:
+    """The ``json_schema`` the line stands for: the name and description it gives, else the
+    schema's title."""
+    spec: JSONDict = {"name": str(schema.get("title") or ""), "schema": schema}
+    if match[1]:
+        spec["name"] = json.loads(match[1])
+    if match[2]:
+        spec["description"] = json.loads(match[2])
+    return spec
 
 
 def _schema_after(text: str, start: int) -> tuple[JSONDict | None, int]:

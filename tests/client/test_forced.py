@@ -18,6 +18,7 @@ from anyfast_client import (
 )
 from anyfast_client._forced import Plan, aanswer, answer, plan_request
 from anyfast_client._json_text import fits_schema, json_object_in
+from anyfast_client.testing.simulation import as_instructed
 
 CITY = {
     "type": "object",
@@ -93,6 +94,33 @@ def test_json_is_asked_in_words_with_the_schema() -> None:
     assert json.dumps(CITY) in first["messages"][0]["content"]
     assert plan.fallback is not None
     assert plan.fallback.to_body(stream=False)["response_format"] == schema_format
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        (
+            {"name": "City", "description": "A city and its country.", "schema": CITY},
+            'The object is named "City", described as "A city and its country.".',
+        ),
+        ({"name": "City", "schema": CITY}, 'The object is named "City".'),
+        ({"name": "Quote", "description": 'Say "hi"\nthen go.', "schema": CITY}, None),
+    ],
+    ids=["name and description", "name only", "quotes and a line break"],
+)
+def test_the_json_line_names_and_describes_the_schema(
+    spec: dict[str, Any], said: str | None
+) -> None:
+    schema_format = {"type": "json_schema", "json_schema": spec}
+    line = kept(response_format=schema_format).request.to_body(stream=False)["messages"][0]
+    text = line["content"]
+    assert "\n" not in text  # one line, whatever the description holds
+    if said is not None:
+        assert said in text
+    # The local server's simulated model reads the line back as the response_format it
+    # stands for: nothing of the name or description is lost on the way.
+    read = as_instructed({"messages": [line, {"role": "user", "content": "Which city?"}]})
+    assert read["response_format"] == schema_format
 
 
 def test_off_turns_thinking_off_up_front_with_a_warning() -> None:
