@@ -317,7 +317,7 @@ async def test_status_errors_propagate(
 async def test_json_mode_while_thinking_answers_with_thinking_off_and_a_warning(
     make_llm: Make, anyfast_server: AnyfastTestServer, drive: Driver
 ) -> None:
-    llm = make_llm(enable_thinking=True)
+    llm = make_llm(enable_thinking=True, forced_tool_thinking="off")
     with pytest.warns(AnyfastWarning, match="response_format 'json_object'"):
         response = await drive.chat(llm, user("hi"), response_format={"type": "json_object"})
     assert response.message.content.startswith("{")
@@ -486,7 +486,11 @@ def _where(record: list[warnings.WarningMessage]) -> list[tuple[str, str]]:
 
 def test_warnings_point_at_the_users_line(llm: Anyfast) -> None:
     here = [(Path(__file__).name, "AnyfastWarning")]
-    json_mode = {"enable_thinking": True, "response_format": {"type": "json_object"}}
+    json_mode = {
+        "enable_thinking": True,
+        "forced_tool_thinking": "off",  # thinking turned off up front, with a warning
+        "response_format": {"type": "json_object"},
+    }
     calls: list[Callable[[], object]] = [
         lambda: llm.chat(user("hi"), **json_mode),
         lambda: list(llm.stream_chat(user("hi"), **json_mode)),
@@ -504,7 +508,12 @@ def test_warnings_point_at_the_users_line(llm: Anyfast) -> None:
 async def test_async_warnings_point_at_the_users_line(llm: Anyfast) -> None:
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        await llm.achat(user("hi"), enable_thinking=True, response_format={"type": "json_object"})
+        await llm.achat(
+            user("hi"),
+            enable_thinking=True,
+            forced_tool_thinking="off",
+            response_format={"type": "json_object"},
+        )
         async for _ in await llm.astream_chat(
             user("Explain it all"), enable_thinking=True, max_tokens=3
         ):
