@@ -38,12 +38,17 @@ TOP = 74
 
 @dataclass(frozen=True)
 class Figure:
-    """One measure: its label and each implementation's figure (None where not measured)."""
+    """One measure: its label and each implementation's figure (None where not measured);
+    ``times`` holds an anchor's figure written as a multiple of its adapter's ("9.78x"),
+    as benchmarks/README.md gives some same-run comparisons."""
 
     measure: str
     values: dict[str, float | None]
+    times: dict[str, float]
 
     def ratio(self, adapter: str, anchor: str) -> float | None:
+        if anchor in self.times:
+            return 1 / self.times[anchor]
         mine, theirs = self.values[adapter], self.values[anchor]
         return None if mine is None or not theirs else mine / theirs
 
@@ -59,15 +64,21 @@ def read_table(page: str) -> list[Figure]:
     header, body = rows[0], rows[2:]
     if tuple(header[1:]) != COLUMNS:
         raise ValueError(f"the figures table's columns must be measure, {', '.join(COLUMNS)}")
-    return [Figure(row[0], dict(zip(COLUMNS, map(_number, row[1:]), strict=True))) for row in body]
+    return [_figure(row[0], dict(zip(COLUMNS, row[1:], strict=True))) for row in body]
+
+
+def _figure(measure: str, cells: dict[str, str]) -> Figure:
+    times = {name: _number(cell[:-1]) for name, cell in cells.items() if cell.endswith("x")}
+    values = {name: None if name in times else _number(cell) for name, cell in cells.items()}
+    return Figure(measure, values, {name: t for name, t in times.items() if t is not None})
 
 
 def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+    return [cell.strip().replace("**", "") for cell in line.strip().strip("|").split("|")]
 
 
 def _number(cell: str) -> float | None:
-    text = cell.replace("**", "").replace(",", "").strip()
+    text = cell.replace(",", "").strip()
     return None if text in ("-", "") else float(text)
 
 
