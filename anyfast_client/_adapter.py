@@ -44,7 +44,6 @@ from ._models import normalize_stop
 from ._request import (
     REASONING_EFFORTS,
     Layer,
-    build_chat_request,
     check_model_settings,
     check_typed_settings,
     close_match,
@@ -93,7 +92,6 @@ __all__ = [
     "assistant_message",
     "astream_items",
     "batch_vectors",
-    "build_chat_request",
     "cached_tokens",
     "check_base_url",
     "check_forced_tool_thinking",

@@ -223,7 +223,7 @@ def plan_chat_request(
     *,
     stacklevel: int,
 ) -> Plan:
-    """:func:`plan_request` for the request the layers ask (see ``build_chat_request``)."""
+    """:func:`plan_request` for the request the layers ask (see ``asked_request``)."""
     return plan_request(asked_request(convert, layers), mode, stacklevel=stacklevel + 1)
 
 

@@ -1,11 +1,11 @@
 """What a chat request means, decided once for both adapters.
 
-:func:`build_chat_request` settles one request from ordered layers of settings
+:func:`asked_request` reads one request from ordered layers of settings
 (the model's fields, ``model_kwargs``/``additional_kwargs``, the instance
 ``extra_body``, the call's keywords, the call's ``extra_body``: later wins). It
-owns the aliases, the field/body split, ``stop`` and ``tool_choice`` spellings,
-range errors that name the setting the user typed, and the thinking rules:
-upstream refuses a forced tool choice and JSON output while thinking, and JSON
+owns the aliases, the field/body split, ``stop`` and ``tool_choice`` spellings, and
+range errors that name the setting the user typed. :func:`settle_request` applies the
+thinking rules: upstream refuses a forced tool choice and JSON output while thinking, and JSON
 mode without the word "json" in the prompt, so such a call gets an answer with
 an :class:`AnyfastWarning` saying what changed rather than a bare 400.
 :mod:`._forced` plans such a call with thinking kept (the default) and one fallback.
@@ -33,7 +33,6 @@ __all__ = [
     "AnyfastWarning",
     "Layer",
     "asked_request",
-    "build_chat_request",
     "check_model_settings",
     "check_setting",
     "check_typed_settings",
@@ -107,13 +106,6 @@ class Layer:
     strict: bool = False
     where: str = "the call"
     ignore: Collection[str] = ()
-
-
-def build_chat_request(
-    convert: Callable[[bool], list[Message]], layers: Sequence[Layer], *, stacklevel: int
-) -> ChatRequest:
-    """The request for one call; ``convert(preserve_thinking)`` gives the wire messages."""
-    return settle_request(asked_request(convert, layers), stacklevel=stacklevel + 1)
 
 
 def asked_request(convert: Callable[[bool], list[Message]], layers: Sequence[Layer]) -> ChatRequest:

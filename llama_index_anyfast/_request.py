@@ -1,4 +1,4 @@
-"""One call's :class:`ChatRequest`: LlamaIndex's layers of settings handed to the core.
+"""One call's request plan: LlamaIndex's layers of settings handed to the core.
 
 Precedence: the LLM's fields, then its ``additional_kwargs``, then the call's keyword
 arguments, then the call's ``extra_body``. Nothing here changes the LLM.
@@ -11,11 +11,9 @@ from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage
 
-from anyfast_client import ChatRequest
 from anyfast_client._adapter import (
     Layer,
     Plan,
-    build_chat_request,
     check_forced_tool_thinking,
     plan_chat_request,
 )
@@ -23,7 +21,7 @@ from anyfast_client._adapter import (
 from ._caller import user_stacklevel
 from ._convert import messages_to_wire
 
-__all__ = ["CONTROL_KEYWORDS", "build_plan", "build_request"]
+__all__ = ["CONTROL_KEYWORDS", "build_plan"]
 
 #: Keywords LlamaIndex's tool-calling helpers and agents pass through ``chat``: they
 #: steer the call (and are read by ``_prepare_chat_with_tools``), never sent.
@@ -48,23 +46,5 @@ def build_plan(
             Layer(call_kwargs, strict=True, where="Anyfast call", ignore=CONTROL_KEYWORDS),
         ],
         check_forced_tool_thinking(call_kwargs.get("forced_tool_thinking", mode)),
-        stacklevel=user_stacklevel(),
-    )
-
-
-def build_request(
-    messages: Sequence[ChatMessage],
-    settings: Mapping[str, Any],
-    additional_kwargs: Mapping[str, Any],
-    call_kwargs: Mapping[str, Any],
-) -> ChatRequest:
-    """``settings`` are the LLM's own fields (None means unset)."""
-    return build_chat_request(
-        lambda preserve: messages_to_wire(messages, preserve_thinking=preserve),
-        [
-            Layer(settings, strict=True, where="Anyfast"),
-            Layer(additional_kwargs),
-            Layer(call_kwargs, strict=True, where="Anyfast call", ignore=CONTROL_KEYWORDS),
-        ],
         stacklevel=user_stacklevel(),
     )

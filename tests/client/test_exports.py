@@ -21,7 +21,7 @@ def test_exported_members() -> None:
 def test_adapter_plumbing_is_private() -> None:
     from anyfast_client import _adapter
 
-    plumbing = {"ClientOwner", "LazyClients", "build_chat_request", "rename_aliases"}
+    plumbing = {"ClientOwner", "LazyClients", "plan_chat_request", "rename_aliases"}
     assert plumbing <= set(_adapter.__all__)
     assert not plumbing & set(anyfast_client.__all__)
     assert not any(hasattr(anyfast_client, name) for name in plumbing)

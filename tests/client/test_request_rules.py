@@ -20,7 +20,7 @@ from anyfast_client import (
 from anyfast_client._conversation import settle_tool_call_ids
 from anyfast_client._request import (
     Layer,
-    build_chat_request,
+    asked_request,
     check_setting,
     settle_request,
     thinking_conflict,
@@ -136,7 +136,7 @@ HI = [UserMessage(content="hi")]
 
 
 def body_of(*layers: Layer) -> dict[str, Any]:
-    request = build_chat_request(lambda preserve: list(HI), list(layers), stacklevel=1)
+    request = settle_request(asked_request(lambda preserve: list(HI), list(layers)), stacklevel=1)
     return request.to_body(stream=False)
 
 
