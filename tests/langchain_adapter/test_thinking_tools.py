@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.tools import tool
-from pydantic import BaseModel
 
 from anyfast_client.testing import AnyfastTestServer, Reply, ScriptedToolCall
 from langchain_anyfast import AnyfastWarning, ChatAnyfast
+from tests.thinking_script import ARGS, FORCED, PARIS, THOUGHT, City, calls_city, json_text, prose
 
 from ._support import Driver
 from .conftest import MakeModel
@@ -26,35 +26,10 @@ from .conftest import MakeModel
 pytestmark = pytest.mark.filterwarnings("error::anyfast_client.AnyfastWarning")
 
 
-class City(BaseModel):
-    """A city and its country."""
-
-    name: str
-    country: str
-
-
-PARIS = City(name="Paris", country="France")
-ARGS = {"name": "Paris", "country": "France"}
-THOUGHT = "The user asks for a city; I will fill in City."
-FORCED = {"type": "function", "function": {"name": "City"}}
-
-
 @tool
 def population(city: str) -> int:
     """The population of a city."""
     return 2_100_000
-
-
-def calls_city(**extra: Any) -> Reply:
-    return Reply(reasoning=THOUGHT, tool_calls=[ScriptedToolCall("City", ARGS)], **extra)
-
-
-def json_text() -> Reply:
-    return Reply(reasoning=THOUGHT, content=f"Here it is:\n```json\n{json.dumps(ARGS)}\n```")
-
-
-def prose() -> Reply:
-    return Reply(reasoning=THOUGHT, content="Paris is the capital of France.")
 
 
 def bodies(server: AnyfastTestServer) -> list[dict[str, Any]]:

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, ThinkingBlock
 from llama_index.core.llms.structured_llm import StructuredLLM
-from pydantic import BaseModel
 
 from anyfast_client.testing import AnyfastTestServer, Reply, ScriptedToolCall
 from llama_index_anyfast import Anyfast
+from tests.thinking_script import ARGS, PARIS, THOUGHT, City, calls_city
 
 from .conftest import Driver
 
@@ -28,21 +28,7 @@ pytestmark = [
 ]
 
 
-class City(BaseModel):
-    """A city and its country."""
-
-    name: str
-    country: str
-
-
-PARIS = City(name="Paris", country="France")
-ARGS = {"name": "Paris", "country": "France"}
-THOUGHT = "The user asks for a city; I will fill in City."
 QUESTION = [ChatMessage(role="user", content="Which city has the Eiffel tower?")]
-
-
-def calls_city(**extra: Any) -> Reply:
-    return Reply(reasoning=THOUGHT, tool_calls=[ScriptedToolCall("City", ARGS)], **extra)
 
 
 def thinking_blocks(response: ChatResponse) -> list[ThinkingBlock]:

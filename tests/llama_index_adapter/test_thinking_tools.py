@@ -8,7 +8,6 @@ refuses while thinking, so a forced tool sent with thinking on would fail these 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -18,10 +17,10 @@ from llama_index.core.base.llms.types import ChatMessage, ThinkingBlock, ToolCal
 from llama_index.core.memory import ChatMemoryBuffer
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
-from pydantic import BaseModel
 
 from anyfast_client.testing import AnyfastTestServer, Reply, ScriptedToolCall
 from llama_index_anyfast import Anyfast, AnyfastWarning
+from tests.thinking_script import ARGS, FORCED, PARIS, THOUGHT, City, calls_city, json_text, prose
 
 from .conftest import Driver
 
@@ -30,37 +29,14 @@ pytestmark = pytest.mark.filterwarnings("error::anyfast_client.AnyfastWarning")
 Make = Callable[..., Anyfast]
 
 
-class City(BaseModel):
-    """A city and its country."""
-
-    name: str
-    country: str
-
-
 def population(city: str) -> int:
     """The population of a city."""
     return 2_100_000
 
 
-PARIS = City(name="Paris", country="France")
-ARGS = {"name": "Paris", "country": "France"}
-THOUGHT = "The user asks for a city; I will fill in City."
 PROMPT = PromptTemplate("Which city is this about: {text}")
 TEXT = "the Eiffel tower"
-FORCED = {"type": "function", "function": {"name": "City"}}
 TOOLS = [FunctionTool.from_defaults(fn=population), FunctionTool.from_defaults(fn=City)]
-
-
-def calls_city(**extra: Any) -> Reply:
-    return Reply(reasoning=THOUGHT, tool_calls=[ScriptedToolCall("City", ARGS)], **extra)
-
-
-def json_text() -> Reply:
-    return Reply(reasoning=THOUGHT, content=f"Here it is:\n```json\n{json.dumps(ARGS)}\n```")
-
-
-def prose() -> Reply:
-    return Reply(reasoning=THOUGHT, content="Paris is the capital of France.")
 
 
 def plain_call() -> Reply:
