@@ -202,10 +202,11 @@ class ThinkTags:
         self.passing = all(splitter.passing for splitter in self._splitters.values())
 
     def _changes(self, chunk: ChatCompletionChunk) -> dict[int, Pieces]:
-        """The new (answer, reasoning) of each choice of ``chunk`` whose text changes; a
+        """The new (answer, reasoning) of each choice of ``chunk`` whose text changes, by
+        its place in the chunk (a gateway may repeat an index within one chunk); a
         finishing choice gets what its splitter held back."""
         changed: dict[int, Pieces] = {}
-        for choice in chunk.choices:
+        for place, choice in enumerate(chunk.choices):
             delta = choice.delta
             answer, reasoning = self.feed(
                 choice.index, delta.content or "", delta.reasoning_content or ""
@@ -214,7 +215,7 @@ class ThinkTags:
                 rest = self.close(choice.index)
                 answer, reasoning = answer + rest[0], reasoning + rest[1]
             if (answer, reasoning) != _texts_of(delta):
-                changed[choice.index] = (answer, reasoning)
+                changed[place] = (answer, reasoning)
         return changed
 
 
@@ -232,11 +233,11 @@ def _set_texts(delta: Delta, pieces: Pieces) -> None:
 
 
 def _with_texts(chunk: ChatCompletionChunk, changed: dict[int, Pieces]) -> ChatCompletionChunk:
-    """A copy of ``chunk`` whose choices in ``changed`` carry that answer and reasoning
-    (a parsed chunk may be the one an event template keeps: it is not changed)."""
+    """A copy of ``chunk`` whose choices at the places in ``changed`` carry that answer and
+    reasoning (a parsed chunk may be the one an event template keeps: it is not changed)."""
     choices = [
-        _with_text(choice, changed[choice.index]) if choice.index in changed else choice
-        for choice in chunk.choices
+        _with_text(choice, changed[place]) if place in changed else choice
+        for place, choice in enumerate(chunk.choices)
     ]
     return chunk.model_copy(update={"choices": choices})
 

@@ -341,6 +341,22 @@ def test_a_held_start_is_given_back_on_the_finishing_chunk() -> None:
     assert decoder.accumulator.result().choices[0].message.content == "  <thi"
 
 
+def test_an_index_repeated_within_one_chunk_gives_its_held_text_back_once() -> None:
+    # Two choices of one chunk with no index (both read as 0): the first holds back its
+    # whitespace, the second finishes the choice and gives it back, once.
+    body = sse(
+        {
+            "choices": [
+                {"index": None, "delta": {"content": " "}},
+                {"index": None, "delta": {}, "finish_reason": "stop"},
+            ]
+        },
+    )
+    for think_tags in (True, False):
+        completion = decoded(body, [], think_tags=think_tags)
+        assert completion.choices[0].message.content == " "
+
+
 @given(cuts=st.lists(st.integers(0, 400), max_size=6))
 def test_any_cut_of_the_bytes_gives_the_same_completion(cuts: list[int]) -> None:
     body = two_choices()
