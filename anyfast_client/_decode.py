@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from ._errors import AnyfastError, StreamInterruptedError, event_error
 from ._fast import FAST_PATHS_VARIABLE, fast_paths_enabled, stand_down
-from ._models import ChatCompletionChunk
+from ._models import ChatCompletion, ChatCompletionChunk
 from ._sse import SSEDecoder
 from ._stream import StreamAccumulator
 from ._template import EventTemplate, TextDelta
@@ -184,8 +184,21 @@ class ChunkDecoder:
     def interrupted(self, why: str) -> StreamInterruptedError:
         return StreamInterruptedError(
             f"The stream was cut: {why}. What arrived is in .partial.",
-            partial=self.accumulator.result(),
+            partial=self._with_held_text(self.accumulator.result()),
         )
+
+    def _with_held_text(self, partial: ChatCompletion) -> ChatCompletion:
+        """``partial`` with the text the think-tag splitters still held (a tag's start,
+        whitespace): what arrived is all in ``.partial``, none of it lost."""
+        held = self._tags.close_all() if self._tags is not None else {}
+        for choice in partial.choices:
+            answer, reasoning = held.get(choice.index, ("", ""))
+            message = choice.message
+            if answer:
+                message.content = (message.content or "") + answer
+            if reasoning:
+                message.reasoning_content = (message.reasoning_content or "") + reasoning
+        return partial
 
     def _holds_a_document(self) -> bool:
         """Whether a body without events is a document (JSON, HTML), not a cut stream."""

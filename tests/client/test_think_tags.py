@@ -17,6 +17,7 @@ from anyfast_client import (
     ChatCompletionChunk,
     ChatRequest,
     ResponseMessage,
+    StreamInterruptedError,
     UserMessage,
 )
 from anyfast_client._decode import ChunkDecoder
@@ -355,6 +356,30 @@ def test_an_index_repeated_within_one_chunk_gives_its_held_text_back_once() -> N
     for think_tags in (True, False):
         completion = decoded(body, [], think_tags=think_tags)
         assert completion.choices[0].message.content == " "
+
+
+@pytest.mark.parametrize(
+    ("sent", "content", "reasoning"),
+    [
+        ("  <thi", "  <thi", None),  # a start that may still become a tag
+        # inside: what may have been the end tag arrived, so it stays
+        ("<think>Hmm, let me see  </thi", "", "Hmm, let me see  </thi"),
+        ("<think>Done.</think>  ", "", "Done."),  # the whitespace before the answer
+    ],
+)
+def test_a_cut_stream_keeps_what_the_tags_held_back_in_its_partial(
+    sent: str, content: str, reasoning: str | None
+) -> None:
+    decoder = ChunkDecoder("text/event-stream")
+    decoder.feed(
+        sse({"choices": [{"index": 0, "delta": {"content": sent}}]})[: -len(b"data: [DONE]\n\n")]
+    )
+    with pytest.raises(StreamInterruptedError) as cut:
+        decoder.close()
+    partial = cut.value.partial
+    assert partial is not None
+    message = partial.choices[0].message
+    assert (message.content, message.reasoning_content) == (content, reasoning)
 
 
 @given(cuts=st.lists(st.integers(0, 400), max_size=6))
