@@ -9,11 +9,14 @@ flight where httpcore's slows down, else httpcore's.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator
 
 import httpx
 
 __all__ = ["LIMITS", "LoopPools"]
+
+logger = logging.getLogger("anyfast_client")
 
 #: The limits of every pool the clients make.
 LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
@@ -73,6 +76,7 @@ def _async_pool(timeout: httpx.Timeout) -> httpx.AsyncClient:
     """httpx on aiohttp's pool when aiohttp is installed (see ``_aiohttp``), else on httpcore's."""
     try:
         from ._aiohttp import AiohttpTransport
-    except ImportError:
+    except ImportError as exc:
+        logger.debug("async calls use httpx's own pool: %s", exc)
         return httpx.AsyncClient(limits=LIMITS, timeout=timeout)
     return httpx.AsyncClient(transport=AiohttpTransport(limits=LIMITS), timeout=timeout)

@@ -6,7 +6,9 @@ clients until ``SSL_CERT_FILE`` names it, as it would be for a company proxy's C
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 import socket
 import ssl
 import threading
@@ -170,3 +172,22 @@ def test_the_aiohttp_pool_is_used_only_from_the_release_that_closes_tls_with_its
     version: str, expected: bool
 ) -> None:
     assert supported(version) is expected
+
+
+def test_without_a_usable_aiohttp_async_calls_use_httpx_pool_and_say_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sys
+
+    import httpx
+
+    from anyfast_client import _pools
+
+    monkeypatch.setitem(sys.modules, "anyfast_client._aiohttp", None)  # import fails
+    caplog.set_level(logging.DEBUG, logger="anyfast_client")
+    pool = _pools._async_pool(httpx.Timeout(5.0))
+    try:
+        assert type(pool._transport) is httpx.AsyncHTTPTransport
+    finally:
+        asyncio.run(pool.aclose())
+    assert "async calls use httpx's own pool" in caplog.text
