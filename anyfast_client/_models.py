@@ -425,7 +425,7 @@ class FunctionCallDelta(_Lenient):
 
 
 class ToolCallDelta(_Lenient):
-    """One piece of a streamed tool call; ``index`` is None when the server left it out."""
+    """One delta of a streamed tool call; ``index`` is None when the server left it out."""
 
     index: int | None = None
     id: str | None = None

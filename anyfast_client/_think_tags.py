@@ -3,8 +3,8 @@
 Some servers (llama.cpp's ``--reasoning-format none``, plain chat templates behind a
 gateway) leave the model's thinking in ``content``, wrapped in ``<think>`` tags, instead
 of sending it as ``reasoning_content``. :class:`ThinkTagSplitter` is a sans-I/O state
-machine for one choice: it takes the content in pieces, cut anywhere (``<thi`` +
-``nk>``), and gives back the answer and the reasoning that each piece adds. Any cut
+machine for one choice: it takes the content in parts, cut anywhere (``<thi`` +
+``nk>``), and gives back the answer and the reasoning that each part adds. Any cut
 of a text gives the same answer and reasoning as the whole (:func:`split_think_tags`).
 
 The rules, the same whole or streamed:
@@ -39,13 +39,13 @@ _INSIDE = 2  # reasoning, until "</think>"
 _CLOSED = 3  # "</think>" seen; the whitespace before the answer is dropped
 _PASSING = 4  # the rest is answer text, passed on as it comes
 
-# (answer, reasoning) a piece adds.
-Pieces = tuple[str, str]
-_NOTHING: Final[Pieces] = ("", "")
+# (answer, reasoning) a part of the content adds.
+Texts = tuple[str, str]
+_NOTHING: Final[Texts] = ("", "")
 
 
 class ThinkTagSplitter:
-    """One choice's content in, its answer and reasoning out, piece by piece.
+    """One choice's content in, its answer and reasoning out, part by part.
 
     ``feed`` may hold back a few characters (a tag not yet complete, whitespace that
     may end the reasoning); ``close`` gives back what is left at the end.
@@ -62,8 +62,8 @@ class ThinkTagSplitter:
         """Whether everything from now on is passed on unchanged."""
         return self._state == _PASSING
 
-    def feed(self, content: str, reasoning: str = "") -> Pieces:
-        """The answer and reasoning that a piece of content (and of reasoning) adds.
+    def feed(self, content: str, reasoning: str = "") -> Texts:
+        """The answer and reasoning that a part of the content (and of reasoning) adds.
 
         Reasoning sent by the server before any tag settles it: the server splits the
         thinking itself, and the content is answer text.
@@ -76,7 +76,7 @@ class ThinkTagSplitter:
         answer, found = self._take(content) if content else _NOTHING
         return answer, found + reasoning
 
-    def close(self) -> Pieces:
+    def close(self) -> Texts:
         """What was held back, at the end of the content: an unclosed tag's rest is reasoning."""
         held, self._held = self._held, ""
         state, self._state = self._state, _PASSING
@@ -86,7 +86,7 @@ class ThinkTagSplitter:
             return "", held.rstrip()
         return _NOTHING
 
-    def _take(self, text: str) -> Pieces:
+    def _take(self, text: str) -> Texts:
         state = self._state
         if state == _START:
             text = self._opening(self._held + text)
@@ -133,7 +133,7 @@ class ThinkTagSplitter:
 
 def _held_from(text: str) -> int:
     """Where the part that may still end the reasoning starts: trailing whitespace and
-    the start of ``</think>``, held until the next piece tells."""
+    the start of ``</think>``, held until the next part tells."""
     cut = len(text)
     for size in range(min(len(CLOSE) - 1, len(text)), 0, -1):
         if text.endswith(CLOSE[:size]):
@@ -144,7 +144,7 @@ def _held_from(text: str) -> int:
     return cut
 
 
-def split_think_tags(content: str) -> Pieces:
+def split_think_tags(content: str) -> Texts:
     """The answer and the reasoning in a whole content (the reasoning is "" without tags)."""
     splitter = ThinkTagSplitter()
     answer, reasoning = splitter.feed(content)
@@ -167,18 +167,18 @@ class ThinkTags:
         self._splitters: dict[int, ThinkTagSplitter] = {}
         self.passing = False
 
-    def feed(self, index: int, content: str, reasoning: str) -> Pieces:
+    def feed(self, index: int, content: str, reasoning: str) -> Texts:
         splitter = self._splitters.get(index)
         if splitter is None:
             splitter = self._splitters[index] = ThinkTagSplitter()
         return splitter.feed(content, reasoning)
 
-    def close(self, index: int) -> Pieces:
+    def close(self, index: int) -> Texts:
         """What choice ``index`` held back, when it finishes."""
         splitter = self._splitters.get(index)
         return splitter.close() if splitter is not None else _NOTHING
 
-    def close_all(self) -> dict[int, Pieces]:
+    def close_all(self) -> dict[int, Texts]:
         """What every choice held back, at the end of the stream (or where it was cut)."""
         return {index: self.close(index) for index in list(self._splitters)}
 
@@ -186,12 +186,12 @@ class ThinkTags:
         """The item with tagged thinking moved to reasoning: itself when nothing changes,
         else a chunk (a text delta's text may no longer fit its template's one field)."""
         if type(item) is TextDelta:
-            pieces = self.feed(item.choice_index, item.content or "", item.reasoning_content or "")
+            texts = self.feed(item.choice_index, item.content or "", item.reasoning_content or "")
             self._update_passing()
-            if pieces == _texts_of(item):
+            if texts == _texts_of(item):
                 return item
             built = item.chunk()  # models of its own, built for this delta alone
-            _set_texts(built.choices[0].delta, pieces)
+            _set_texts(built.choices[0].delta, texts)
             return built
         chunk = cast(ChatCompletionChunk, item)
         changed = self._changes(chunk)
@@ -201,11 +201,11 @@ class ThinkTags:
     def _update_passing(self) -> None:
         self.passing = all(splitter.passing for splitter in self._splitters.values())
 
-    def _changes(self, chunk: ChatCompletionChunk) -> dict[int, Pieces]:
+    def _changes(self, chunk: ChatCompletionChunk) -> dict[int, Texts]:
         """The new (answer, reasoning) of each choice of ``chunk`` whose text changes, by
         its place in the chunk (a gateway may repeat an index within one chunk); a
         finishing choice gets what its splitter held back."""
-        changed: dict[int, Pieces] = {}
+        changed: dict[int, Texts] = {}
         for place, choice in enumerate(chunk.choices):
             delta = choice.delta
             answer, reasoning = self.feed(
@@ -219,20 +219,20 @@ class ThinkTags:
         return changed
 
 
-def _texts_of(item: TextDelta | Delta) -> Pieces:
+def _texts_of(item: TextDelta | Delta) -> Texts:
     return item.content or "", item.reasoning_content or ""
 
 
-def _set_texts(delta: Delta, pieces: Pieces) -> None:
+def _set_texts(delta: Delta, texts: Texts) -> None:
     """Set a delta's texts in place, as parsing sets fields (no validation to run)."""
-    answer, reasoning = pieces
+    answer, reasoning = texts
     values = delta.__dict__
     values["content"] = answer or None
     values["reasoning_content"] = reasoning or None
     delta.__pydantic_fields_set__.update(("content", "reasoning_content"))
 
 
-def _with_texts(chunk: ChatCompletionChunk, changed: dict[int, Pieces]) -> ChatCompletionChunk:
+def _with_texts(chunk: ChatCompletionChunk, changed: dict[int, Texts]) -> ChatCompletionChunk:
     """A copy of ``chunk`` whose choices at the places in ``changed`` carry that answer and
     reasoning (a parsed chunk may be the one an event template keeps: it is not changed)."""
     choices = [
@@ -242,8 +242,8 @@ def _with_texts(chunk: ChatCompletionChunk, changed: dict[int, Pieces]) -> ChatC
     return chunk.model_copy(update={"choices": choices})
 
 
-def _with_text(choice: ChunkChoice, pieces: Pieces) -> ChunkChoice:
-    answer, reasoning = pieces
+def _with_text(choice: ChunkChoice, texts: Texts) -> ChunkChoice:
+    answer, reasoning = texts
     delta = choice.delta.model_copy(
         update={"content": answer or None, "reasoning_content": reasoning or None}
     )

@@ -31,7 +31,7 @@ Encoder = Callable[[str], list[int]]
 
 # Qwen's pre-tokenizer rewritten for the stdlib ``re``: [^\W\d_] stands for \p{L}, and
 # (?:[^\s\w]|_) for [^\s\p{L}\p{N}] (``\w`` counts "_" as a letter, Qwen does not).
-_PIECES = re.compile(
+_TOKEN_RUNS = re.compile(
     r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|(?:[^\r\n\w]|_)?[^\W\d_]+|\d| ?(?:[^\s\w]|_)+[\r\n]*"
     r"|\s*[\r\n]+|\s+(?!\S)|\s+"
 )
@@ -80,39 +80,39 @@ def is_exact(model: str = DEFAULT_MODEL) -> bool:
 def estimate_token_ids(text: str) -> list[int]:
     """Stand-in ids whose number estimates Qwen's BPE count of ``text``.
 
-    Splits as Qwen's pre-tokenizer does, then estimates each piece: an ASCII word by its
+    Splits as Qwen's pre-tokenizer does, then estimates each run: an ASCII word by its
     letters, a run of punctuation by its marks, Chinese, Japanese and Korean as one token
     per 1.95 characters, other scripts as one per three UTF-8 bytes, a digit as one. The
-    fractions add up over the text. The ids hash each piece, so equal text gives equal
+    fractions add up over the text. The ids hash each run, so equal text gives equal
     ids, but they are not Qwen's ids.
     """
     ids: list[int] = []
     total = 0.0
-    for piece in _PIECES.findall(text):
+    for run in _TOKEN_RUNS.findall(text):
         before = math.floor(total + 0.5)
-        total += _estimated_count(piece)
-        ids.extend(_stand_in_ids(piece, math.floor(total + 0.5) - before))
+        total += _estimated_count(run)
+        ids.extend(_stand_in_ids(run, math.floor(total + 0.5) - before))
     return ids
 
 
-def _stand_in_ids(piece: str, count: int) -> list[int]:
-    data = piece.encode()
+def _stand_in_ids(run: str, count: int) -> list[int]:
+    data = run.encode()
     return [zlib.crc32(data, part) % _STAND_IN_VOCAB for part in range(count)]
 
 
-def _estimated_count(piece: str) -> float:
-    if len(piece) == 1 or piece.isspace():
+def _estimated_count(run: str) -> float:
+    if len(run) == 1 or run.isspace():
         return 1.0
-    if piece.isascii():
-        return _ascii_count(piece.strip())
-    cjk = len(_CJK.findall(piece))
+    if run.isascii():
+        return _ascii_count(run.strip())
+    cjk = len(_CJK.findall(run))
     if cjk:  # a leading space or punctuation mark adds one token
-        return max(1.0, cjk / _CJK_CHARS_PER_TOKEN) + (len(piece) > cjk)
-    return max(1.0, len(piece.encode()) / _OTHER_BYTES_PER_TOKEN)
+        return max(1.0, cjk / _CJK_CHARS_PER_TOKEN) + (len(run) > cjk)
+    return max(1.0, len(run.encode()) / _OTHER_BYTES_PER_TOKEN)
 
 
 def _ascii_count(core: str) -> float:
-    """Tokens of an ASCII piece without its surrounding whitespace."""
+    """Tokens of an ASCII run without its surrounding whitespace."""
     if core[0] == "'" and core.lower() in _CONTRACTIONS:
         return 1.0
     if not core[-1].isalpha():  # a run of punctuation marks

@@ -414,7 +414,7 @@ def check_tool_call_stream(probe: Probe) -> list[Finding]:
         max_completion_tokens=64,
     )
     result = probe.stream(request)
-    expected = "name in one delta, arguments in pieces; the id may repeat in every delta [P]"
+    expected = "name in one delta, arguments in parts; the id may repeat in every delta [P]"
     if isinstance(result, APIStatusError):
         return [Finding("streamed tool-call deltas", expected, _failed(result), "differs")]
     deltas = [d for c in result for ch in c.choices for d in ch.delta.tool_calls or []]
@@ -526,10 +526,10 @@ def _is_envelope(body: str) -> bool:
 def check_stream_shape(probe: Probe) -> list[Finding]:
     request = probe.request(_ask("Name a colour."), enable_thinking=True, max_completion_tokens=48)
     result = probe.stream(request)
-    expected = "reasoning pieces before content; usage only on a last chunk with no choices [P]"
+    expected = "reasoning deltas before content; usage only on a last chunk with no choices [P]"
     if isinstance(result, APIStatusError):
         return [Finding("stream order and usage chunk", expected, _failed(result), "differs")]
-    kinds = [_piece_kind(c) for c in result]
+    kinds = [_delta_kind(c) for c in result]
     order = [k for k in kinds if k in ("reasoning", "content")]
     ordered = order == sorted(order, key=lambda k: k == "content")
     with_usage = [c for c in result if c.usage is not None]
@@ -543,7 +543,7 @@ def check_stream_shape(probe: Probe) -> list[Finding]:
     ]
 
 
-def _piece_kind(chunk: ChatCompletionChunk) -> str:
+def _delta_kind(chunk: ChatCompletionChunk) -> str:
     delta = chunk.choices[0].delta if chunk.choices else None
     if delta is not None and delta.reasoning_content:
         return "reasoning"

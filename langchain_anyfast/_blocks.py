@@ -58,12 +58,12 @@ def _call_chunks(chunk: AIMessageChunk) -> list[types.ContentBlock]:
     return [
         types.ToolCallChunk(
             type="tool_call_chunk",
-            id=piece.get("id"),
-            name=piece.get("name"),
-            args=piece.get("args"),
-            index=f"lc_tc_{piece.get('index') or 0}",
+            id=call.get("id"),
+            name=call.get("name"),
+            args=call.get("args"),
+            index=f"lc_tc_{call.get('index') or 0}",
         )
-        for piece in chunk.tool_call_chunks
+        for call in chunk.tool_call_chunks
     ]
 
 

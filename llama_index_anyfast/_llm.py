@@ -102,7 +102,7 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         for r in Settings.llm.stream_complete("Why is the sky blue?"):
             print(r.additional_kwargs.get("thinking_delta") or r.delta, end="")
 
-    Streams put reasoning pieces in ``additional_kwargs["thinking_delta"]`` and answer
+    Streams put reasoning deltas in ``additional_kwargs["thinking_delta"]`` and answer
     text in ``delta``; ``message.blocks`` holds a ThinkingBlock, a TextBlock, then any
     ToolCallBlocks. Usage is in ``additional_kwargs`` (see ``USAGE_KEYS``). An unknown
     keyword, to the constructor or to a call, is a ``TypeError`` naming the closest

@@ -4,7 +4,7 @@ LlamaIndex's ``StructuredLLM`` builds its responses from the parsed object alone
 reasoning of the call that answered is lost. Here each call opens a capture (a context
 variable: concurrent calls, threads and asyncio tasks each see their own) into which
 ``Anyfast`` notes the responses it hands out; the structured response then gets that
-call's ``ThinkingBlock`` first in its blocks and, when streamed, the reasoning pieces
+call's ``ThinkingBlock`` first in its blocks and, when streamed, the reasoning deltas
 under ``additional_kwargs["thinking_delta"]``, as ``Anyfast``'s own responses do.
 """
 
@@ -143,7 +143,7 @@ def _with_reasoning(
     captured: Sequence[ChatResponse] | None = None,
 ) -> ChatResponse:
     """``response`` with the latest reasoning of ``captured`` (default ``new``) first in its
-    blocks, and, when ``new`` streamed reasoning pieces, those pieces as ``thinking_delta``."""
+    blocks, and, when ``new`` streamed reasoning deltas, those deltas as ``thinking_delta``."""
     block = _latest_thinking(captured if captured is not None else new)
     if block is not None:
         response.message.blocks.insert(0, block)

@@ -93,7 +93,7 @@ def completion_body(reply: Reply, request: JSONDict) -> JSONDict:
     return body
 
 
-def _pieces(text: str, size: int) -> Iterator[str]:
+def _slices(text: str, size: int) -> Iterator[str]:
     for start in range(0, len(text), size):
         yield text[start : start + size]
 
@@ -105,11 +105,11 @@ def _tool_call_deltas(index: int, call: ScriptedToolCall, size: int) -> Iterator
         "type": "function",
         "function": {"name": call.name, "arguments": ""},
     }
-    pieces = list(_pieces(call.arguments_json, size)) or [""]
-    for number, piece in enumerate(pieces):
-        delta: JSONDict = {"index": index, "function": {"arguments": piece}}
+    slices = list(_slices(call.arguments_json, size)) or [""]
+    for number, part in enumerate(slices):
+        delta: JSONDict = {"index": index, "function": {"arguments": part}}
         # Qwen repeats the full id on argument chunks but drops it on some: the last one here.
-        if number < len(pieces) - 1:
+        if number < len(slices) - 1:
             delta |= {"id": call.id, "type": "function"}
         yield delta
 
@@ -118,14 +118,14 @@ def _deltas(reply: Reply) -> Iterator[JSONDict]:
     key = reply.reasoning_key
     if key is None:  # the reasoning travels inside the content, in <think> tags
         yield {"role": "assistant", "content": ""}
-        for piece in _pieces(reply.sent_content, reply.chunk_size):
-            yield {"content": piece}
+        for part in _slices(reply.sent_content, reply.chunk_size):
+            yield {"content": part}
     else:
         yield {"role": "assistant", "content": "", key: ""}
-        for piece in _pieces(reply.reasoning or "", reply.chunk_size):
-            yield {"content": None, key: piece}
-        for piece in _pieces(reply.content, reply.chunk_size):
-            yield {"content": piece, key: None}
+        for part in _slices(reply.reasoning or "", reply.chunk_size):
+            yield {"content": None, key: part}
+        for part in _slices(reply.content, reply.chunk_size):
+            yield {"content": part, key: None}
     for index, call in enumerate(reply.tool_calls):
         for delta in _tool_call_deltas(index, call, reply.chunk_size):
             yield {"tool_calls": [delta]}
@@ -174,8 +174,8 @@ class ChunkedWriter:
     def flush(self) -> None:
         size = self._write_size or len(self._buffer) or 1
         for start in range(0, len(self._buffer), size):
-            piece = bytes(self._buffer[start : start + size])
-            self._wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            part = bytes(self._buffer[start : start + size])
+            self._wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
         self._buffer.clear()
 
     def close(self) -> None:

@@ -42,7 +42,7 @@ class Reply:
     """A successful chat completion, sent whole or as a stream depending on the request.
 
     A stream leaves one write per event; ``coalesce=True`` batches events into 64 KiB writes,
-    for replies of many megabytes. ``write_size=n`` sends each write as n-byte pieces, each
+    for replies of many megabytes. ``write_size=n`` sends each write as n-byte slices, each
     its own HTTP chunk and socket write, so events and multi-byte characters straddle reads.
 
     ``reasoning_field`` is the shape the reasoning is sent in: ``"reasoning_content"``
