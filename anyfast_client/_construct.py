@@ -21,6 +21,7 @@ keeps as they are. Tests hold every builder the adapters use to the validated re
 from __future__ import annotations
 
 import enum
+import functools
 import keyword
 from collections.abc import Callable
 from types import FunctionType
@@ -30,7 +31,7 @@ from pydantic import BaseModel
 
 from ._fast import FAST_PATHS_VARIABLE, fast_paths_enabled, stand_down, take_up
 
-__all__ = ["Constructor"]
+__all__ = ["Constructor", "slot_setters"]
 
 _Model = TypeVar("_Model", bound=BaseModel)
 _IMMUTABLE = (type(None), str, int, float, bool, bytes, tuple, frozenset, enum.Enum)
@@ -137,7 +138,10 @@ def _write_fast(model: type[BaseModel], names: tuple[str, ...], namespace: dict[
     missing = [name for name in names if name not in fields]
     if missing:
         raise _NotMirrored(f"not fields: {', '.join(missing)}")
-    namespace.update({name: _slot_setter(slot) for name, slot in _SLOTS.items()})
+    setters = slot_setters()
+    if setters is None:
+        raise _NotMirrored("pydantic's model slots are not where expected")
+    namespace.update(setters)
     namespace["_new"] = model.__new__
     entries = []
     # Declaration order, the order validation sets the fields in.
@@ -173,11 +177,15 @@ class _NotMirrored(Exception):
     """The class has something a builder without validation does not set up."""
 
 
-def _slot_setter(slot: str) -> Callable[[Any, Any], None]:
-    """The setter of a slot every pydantic model has: its descriptor, which
-    ``object.__setattr__`` would look up first."""
-    setter: Callable[[Any, Any], None] = BaseModel.__dict__[slot].__set__
-    return setter
+@functools.cache
+def slot_setters() -> dict[str, Callable[[Any, Any], None]] | None:
+    """Setters of the slots every pydantic model has, by the names generated code calls
+    them (their descriptors, which ``object.__setattr__`` would look up first), found at
+    first use; None if they moved."""
+    try:
+        return {name: BaseModel.__dict__[slot].__set__ for name, slot in _SLOTS.items()}
+    except (KeyError, AttributeError):
+        return None
 
 
 def _difference(built: BaseModel, validated: BaseModel) -> str | None:

@@ -29,8 +29,7 @@ from collections.abc import Callable
 from json import JSONDecodeError
 from typing import Any, NamedTuple, cast
 
-from pydantic import BaseModel
-
+from ._construct import slot_setters
 from ._fast import stand_down, take_up
 from ._models import ChatCompletionChunk
 
@@ -158,18 +157,14 @@ def _immutable(model: Any, copied: str = "") -> bool:
 # --------------------------------------------------------------------------- first use
 
 _Setter = Callable[[Any, Any], None]
-_SLOTS = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
 
 
-@functools.cache
-def _slot_setters() -> tuple[_Setter, ...] | None:
-    """Setters of the slots every pydantic model has (their descriptors, which
-    ``object.__setattr__`` would look up), found at first use; None if they moved."""
-    try:
-        return tuple(BaseModel.__dict__[name].__set__ for name in _SLOTS)
-    except (KeyError, AttributeError) as exc:
-        stand_down(_NAME, f"pydantic's model slots are not where expected ({exc!r})")
-        return None
+def _slot_setters() -> dict[str, _Setter] | None:
+    """pydantic's slot setters (``_construct.slot_setters``); None, said once, if they moved."""
+    setters = slot_setters()
+    if setters is None:
+        stand_down(_NAME, "pydantic's model slots are not where expected")
+    return setters
 
 
 @functools.cache
@@ -200,7 +195,9 @@ def _chunk_builder(
     Its values other than the text are the template's, immutable, so they are shared;
     each built model has its own ``__dict__``, fields set and extras, as a parsed one.
     """
-    set_dict, set_fields, set_extra, set_private = cast(tuple[_Setter, ...], _slot_setters())
+    setters = cast(dict[str, _Setter], _slot_setters())
+    set_dict, set_fields = setters["_dict"], setters["_fields_set"]
+    set_extra, set_private = setters["_extra"], setters["_private"]
     new = object.__new__
     choice = template.choices[0]
     delta = choice.delta

@@ -33,6 +33,7 @@ from anyfast_client import (
     ChatCompletionChunk,
     ChatRequest,
     UserMessage,
+    _construct,
     _fast,
     _template,
 )
@@ -473,10 +474,10 @@ _BODY = b"".join(_text_event("PLACE").replace(b"PLACE", text.encode()) for text 
 @pytest.fixture
 def fresh_checks() -> Iterator[None]:
     """The checks made at first use run again, as in a new process."""
-    _template._slot_setters.cache_clear()
+    _construct.slot_setters.cache_clear()
     _template._string_reader.cache_clear()
     yield
-    _template._slot_setters.cache_clear()
+    _construct.slot_setters.cache_clear()
     _template._string_reader.cache_clear()
 
 
@@ -531,7 +532,7 @@ def test_without_pydantics_slots_no_template_is_learnt(
     monkeypatch: pytest.MonkeyPatch, fresh_checks: None
 ) -> None:
     monkeypatch.setattr(_fast, "_reported", {})
-    monkeypatch.setattr(_template, "_SLOTS", (*_template._SLOTS[:3], "__renamed_private__"))
+    monkeypatch.setitem(_construct._SLOTS, "_private", "__renamed_private__")
     items = ChunkDecoder().feed(_BODY)
     assert all(type(item) is ChatCompletionChunk for item in items)
     assert "slots" in stood_down()["event templates"]
