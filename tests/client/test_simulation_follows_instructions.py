@@ -26,6 +26,7 @@ from anyfast_client.testing import AnyfastTestServer, Reply, simulate
 from anyfast_client.testing.simulation import as_instructed
 from langchain_anyfast import ChatAnyfast
 from llama_index_anyfast import Anyfast
+from tests.langchain_adapter._support import aggregate, gathered, reasoning
 
 pytestmark = pytest.mark.filterwarnings("error::anyfast_client.AnyfastWarning")
 
@@ -105,27 +106,7 @@ async def run(runnable: Any, text: str, mode: str) -> Any:
         pieces = list(runnable.stream(text))
     else:
         pieces = [piece async for piece in runnable.astream(text)]
-    return _gathered(pieces) if isinstance(pieces[0], dict) else _summed(pieces)
-
-
-def _summed(pieces: list[Any]) -> Any:
-    total = pieces[0]
-    for piece in pieces[1:]:
-        total = total + piece
-    return total
-
-
-def _gathered(pieces: list[dict[str, Any]]) -> dict[str, Any]:
-    """An ``include_raw`` stream: the raw chunks added up, the last parse."""
-    result: dict[str, Any] = {}
-    for piece in pieces:
-        for key, value in piece.items():
-            result[key] = result[key] + value if key == "raw" and key in result else value
-    return result
-
-
-def reasoning(message: AIMessage) -> str:
-    return str(message.additional_kwargs.get("reasoning_content") or "")
+    return gathered(pieces) if isinstance(pieces[0], dict) else aggregate(pieces)
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -47,6 +47,19 @@ def aggregate(chunks: Sequence[BaseMessage]) -> AIMessageChunk:
     return total
 
 
+def gathered(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """An ``include_raw`` stream's parts as one result: the raw chunks added up, the last parse."""
+    result: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            result[key] = result[key] + value if key == "raw" and key in result else value
+    return result
+
+
+def reasoning(message: BaseMessage) -> str:
+    return str(message.additional_kwargs.get("reasoning_content") or "")
+
+
 def is_recording(request: pytest.FixtureRequest) -> bool:
     return request.config.getoption("--record-mode") not in (None, "none")
 

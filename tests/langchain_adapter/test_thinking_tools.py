@@ -20,7 +20,7 @@ from anyfast_client.testing import AnyfastTestServer, Reply, ScriptedToolCall
 from langchain_anyfast import AnyfastWarning, ChatAnyfast
 from tests.thinking_script import ARGS, FORCED, PARIS, THOUGHT, City, calls_city, json_text, prose
 
-from ._support import Driver
+from ._support import Driver, aggregate, gathered, reasoning
 from .conftest import MakeModel
 
 pytestmark = pytest.mark.filterwarnings("error::anyfast_client.AnyfastWarning")
@@ -54,27 +54,7 @@ async def invoke(drive: Driver, runnable: Any, text: str, *, stream: bool) -> An
     if not stream:
         return await drive.invoke(runnable, text)
     chunks = await drive.stream(runnable, text)
-    return chunks[-1] if chunks and not isinstance(chunks[0], AIMessageChunk) else _sum(chunks)
-
-
-def _sum(chunks: list[Any]) -> Any:
-    total = chunks[0]
-    for chunk in chunks[1:]:
-        total = total + chunk
-    return total
-
-
-def gathered(chunks: list[dict[str, Any]]) -> dict[str, Any]:
-    """An ``include_raw`` stream's pieces as one result: the raw chunks added up."""
-    result: dict[str, Any] = {}
-    for chunk in chunks:
-        for key, value in chunk.items():
-            result[key] = result[key] + value if key == "raw" and key in result else value
-    return result
-
-
-def reasoning(message: AIMessage) -> str:
-    return str(message.additional_kwargs.get("reasoning_content") or "")
+    return chunks[-1] if chunks and not isinstance(chunks[0], AIMessageChunk) else aggregate(chunks)
 
 
 # --------------------------------------------------------------------------- structured output
