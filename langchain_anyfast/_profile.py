@@ -3,7 +3,8 @@
 LangChain's middleware reads it: summarization takes ``max_input_tokens`` for fractional
 limits, ``create_agent`` asks for structured output natively when ``structured_output``
 is set. Keys the installed langchain-core does not declare are left out, so an older
-one never warns about them.
+one never warns about them; so are the ones nothing is known of (``status``,
+``release_date``, ``last_updated``, ``open_weights``).
 """
 
 from __future__ import annotations
@@ -35,12 +36,20 @@ def model_profile(model: str) -> ModelProfile | None:
         "pdf_inputs": False,
         "image_tool_message": False,
         "pdf_tool_message": False,
+        "attachment": False,
         "text_outputs": True,
+        "image_outputs": False,
+        "audio_outputs": False,
+        "video_outputs": False,
         "reasoning_output": facts.reasoning,
         "tool_calling": facts.tool_calling,
         "tool_choice": facts.tool_choice,
         "tool_call_streaming": facts.tool_calling,
         "structured_output": facts.structured_output,
+        # A system message later in the conversation is sent where it sits (_convert); tools
+        # go only in the request's tool list.
+        "mid_conversation_system_messages": True,
+        "mid_conversation_tools": False,
         "temperature": True,
     }
     if facts.reasoning:

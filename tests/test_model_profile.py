@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from langchain.agents import create_agent
 from langchain.agents.middleware import SummarizationMiddleware
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from anyfast_client.testing import AnyfastTestServer, Reply
@@ -39,8 +39,44 @@ def test_the_profile_of_qwen_3_6_flash_is_complete() -> None:
         "structured_output",
     )
     assert {name: profile.get(name) for name in claimed} == dict.fromkeys(claimed, True)
-    denied = ("audio_inputs", "pdf_inputs", "image_outputs", "audio_outputs")
-    assert not any(profile.get(name) for name in denied)
+    denied = (
+        "audio_inputs",
+        "pdf_inputs",
+        "attachment",
+        "image_tool_message",
+        "pdf_tool_message",
+        "image_outputs",
+        "audio_outputs",
+        "video_outputs",
+        "mid_conversation_tools",
+    )
+    assert {name: profile.get(name) for name in denied} == dict.fromkeys(denied, False)
+
+
+def test_a_system_message_mid_conversation_is_sent_where_it_sits(
+    anyfast_server: AnyfastTestServer, closing: Callable[..., Any]
+) -> None:
+    """What the profile's ``mid_conversation_system_messages`` claims."""
+    model = closing(ChatAnyfast, base_url=anyfast_server.base_url, api_key=anyfast_server.api_key)
+    assert model.profile is not None and model.profile.get("mid_conversation_system_messages")
+    anyfast_server.enqueue(Reply(content="Bonjour."))
+    model.invoke(
+        [
+            SystemMessage("Be brief."),
+            HumanMessage("Hi"),
+            AIMessage("Hello."),
+            SystemMessage("From now on, answer in French."),
+            HumanMessage("Hi again"),
+        ]
+    )
+    sent = [(m["role"], m["content"]) for m in anyfast_server.last_request.json["messages"]]
+    assert sent == [
+        ("system", "Be brief."),
+        ("user", "Hi"),
+        ("assistant", "Hello."),
+        ("system", "From now on, answer in French."),
+        ("user", "Hi again"),
+    ]
 
 
 def test_the_profile_lists_the_efforts_the_model_takes() -> None:
