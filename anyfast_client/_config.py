@@ -82,7 +82,26 @@ def require_api_key(api_key: SecretStr | None) -> str:
     value = api_key.get_secret_value().strip() if api_key is not None else ""
     if not value:
         raise MissingAPIKeyError
+    _check_key_text(value)
     return value
+
+
+def _check_key_text(value: str) -> None:
+    """Refuse, without showing the key, what would go out wrong or fail deep in httpx."""
+    if value[:7].lower() == "bearer ":
+        raise ValueError(
+            "api_key starts with 'Bearer ': pass the key alone, the Authorization header "
+            "adds the word itself"
+        )
+    if value.isascii() and value.isprintable() and " " not in value:
+        return
+    for position, character in enumerate(value):
+        if not " " < character < "\x7f":
+            raise ValueError(
+                f"api_key holds a character an HTTP header cannot carry at position "
+                f"{position} of {len(value)} (not printable ASCII): check that the key "
+                f"was copied whole, with nothing else"
+            )
 
 
 def check_base_url(url: str, *, field: str = "base_url") -> str:

@@ -128,6 +128,26 @@ def test_missing_key_names_the_variable_and_sends_nothing(make_api: Any) -> None
     assert api.wire.requests == []
 
 
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("Bearer sk-secret-1", "starts with 'Bearer '"),
+        ("bearer sk-secret-1", "starts with 'Bearer '"),
+        ("sk-secret-\u00e41", "position 10 of 12"),  # a letter an HTTP header cannot carry
+        ("sk-secret-1 sk-secret-2", "position 11 of 23"),  # two keys pasted together
+        ("sk-secret\u200b-1", "position 9 of 12"),  # a zero-width space from a web page
+    ],
+)
+def test_a_key_that_would_go_out_wrong_is_refused_before_sending(
+    make_api: Any, key: str, message: str
+) -> None:
+    api = make_api(api_key=key)
+    with pytest.raises(ValueError, match=message) as info:
+        api.chat(request())
+    assert "secret" not in str(info.value)
+    assert api.wire.requests == []
+
+
 def test_missing_key_is_a_value_error_too(make_api: Any) -> None:
     api = make_api(api_key="")
     with pytest.raises(ValueError, match="ANYFAST_API_KEY"):
