@@ -68,6 +68,7 @@ from ._response import (
 from ._stream import StreamAccumulator
 from ._streaming import StreamItem, astream_items, stream_items
 from ._template import TextDelta
+from ._think_tags import ThinkTagsSetting
 from ._tokens import count_chat_tokens, token_ids
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "StreamAccumulator",
     "StreamItem",
     "TextDelta",
+    "ThinkTagsSetting",
     "aanswer",
     "answer",
     "answer_delta",

@@ -48,7 +48,7 @@ from ._pools import LIMITS, LoopPools
 from ._response import require_choices
 from ._retry import RateLimitGate, parse_retry_after, retry_delay, should_retry_error
 from ._streaming import AsyncStream, Stream
-from ._think_tags import split_completion
+from ._think_tags import StrayCloseCheck, ThinkTagsMode, check_think_tags, split_completion
 from ._version import __version__
 
 __all__ = ["AnyfastClient", "AsyncAnyfastClient", "AsyncStream", "Stream"]
@@ -72,7 +72,7 @@ class _BaseClient:
         timeout: _config.TimeoutTypes = None,
         max_retries: int = _config.DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
-        think_tags: bool = True,
+        think_tags: ThinkTagsMode = True,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
@@ -85,7 +85,8 @@ class _BaseClient:
         self.max_retries = max_retries
         self.default_headers = _config.check_default_headers(default_headers)
         # <think>…</think> at the start of the content read as reasoning (``_think_tags``).
-        self.think_tags = think_tags
+        self.think_tags = check_think_tags(think_tags)
+        self._stray_close = StrayCloseCheck()  # warns once per client
         self._lock = threading.Lock()
         self._gate = RateLimitGate()
 
@@ -153,7 +154,15 @@ class _BaseClient:
 
     def _answer(self, completion: ChatCompletion) -> ChatCompletion:
         completion = require_choices(completion)
-        return split_completion(completion) if self.think_tags else completion
+        if self.think_tags:
+            split_completion(completion, opened=self.think_tags == "open")
+        if (check := self._stray_close_check()) is not None:
+            check.check(completion)
+        return completion
+
+    def _stray_close_check(self) -> StrayCloseCheck | None:
+        """The check for a closing tag never opened: only the default mode warns of it."""
+        return self._stray_close if self.think_tags is True else None
 
     def _embeddings_args(self, request: EmbeddingRequest) -> tuple[str, Body, bool]:
         return f"{self.embeddings_base_url}/embeddings", encode(request.to_body()), False
@@ -341,6 +350,7 @@ class AnyfastClient(_BaseClient):
             lambda attempt, delay: self._send(*args, attempt, delay),
             self._retry_wait,
             think_tags=self.think_tags,
+            stray_close=self._stray_close_check(),
         )
 
     def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:
@@ -421,6 +431,7 @@ class AsyncAnyfastClient(_BaseClient):
             lambda attempt, delay: self._send(*args, attempt, delay),
             self._retry_wait,
             think_tags=self.think_tags,
+            stray_close=self._stray_close_check(),
         )
 
     async def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:

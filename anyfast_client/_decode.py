@@ -19,7 +19,7 @@ from ._models import ChatCompletion, ChatCompletionChunk
 from ._sse import SSEDecoder
 from ._stream import StreamAccumulator
 from ._template import EventTemplate, TextDelta
-from ._think_tags import ThinkTags
+from ._think_tags import StrayCloseCheck, ThinkTags, ThinkTagsMode
 
 __all__ = ["ChunkDecoder", "is_event_stream", "not_a_stream_error"]
 
@@ -44,7 +44,8 @@ class ChunkDecoder:
     which builds its chunk on demand; every other event as its chunk. Each is in
     :attr:`accumulator` by the time it is handed out. With ``think_tags`` (the default),
     ``<think>…</think>`` at the start of a choice's content is handed out and accumulated
-    as reasoning (see ``_think_tags``).
+    as reasoning (with ``"open"``, all before ``</think>``; see ``_think_tags``);
+    ``stray_close`` checks a complete stream's answer once, at its end.
     """
 
     __slots__ = (
@@ -59,13 +60,21 @@ class ChunkDecoder:
         "content_type",
         "done",
         "handed_out",
+        "stray_close",
         "think_tags",
     )
 
-    def __init__(self, content_type: str | None = None, *, think_tags: bool = True) -> None:
+    def __init__(
+        self,
+        content_type: str | None = None,
+        *,
+        think_tags: ThinkTagsMode = True,
+        stray_close: StrayCloseCheck | None = None,
+    ) -> None:
         self.accumulator = StreamAccumulator()
         self.content_type = content_type
         self.think_tags = think_tags
+        self.stray_close = stray_close
         self.restart()
 
     def restart(self) -> None:
@@ -84,7 +93,7 @@ class ChunkDecoder:
             stand_down("event templates", f"{FAST_PATHS_VARIABLE} is set")
         self._fitted = False  # an event fitted the template
         self._unfit = 0  # events in a row that taught nothing that fitted
-        self._tags = ThinkTags() if self.think_tags else None
+        self._tags = ThinkTags(opened=self.think_tags == "open") if self.think_tags else None
 
     def feed(self, data: bytes) -> list[ChatCompletionChunk | TextDelta]:
         return list(self.iter_feed(data))
@@ -179,6 +188,8 @@ class ChunkDecoder:
             raise self.interrupted(f"the connection closed {where}")
         if not self.accumulator.finished:
             raise self.interrupted("the stream ended without a finish_reason")
+        if self.stray_close is not None:
+            self.stray_close.check_stream(self.accumulator)
         yield from ()
 
     def interrupted(self, why: str) -> StreamInterruptedError:

@@ -29,6 +29,7 @@ from ._errors import (
 from ._models import ChatCompletion, ChatCompletionChunk
 from ._stream import StreamAccumulator
 from ._template import TextDelta
+from ._think_tags import StrayCloseCheck, ThinkTagsMode
 
 __all__ = ["AsyncStream", "Stream", "StreamItem", "astream_items", "stream_items"]
 
@@ -53,9 +54,11 @@ class _ReaderBase:
     instead of waiting for the cycle collector.
     """
 
-    def __init__(self, retry_wait: _RetryWait, think_tags: bool) -> None:
+    def __init__(
+        self, retry_wait: _RetryWait, think_tags: ThinkTagsMode, stray_close: StrayCloseCheck | None
+    ) -> None:
         self._retry_wait = retry_wait
-        self.decoder = ChunkDecoder(think_tags=think_tags)
+        self.decoder = ChunkDecoder(think_tags=think_tags, stray_close=stray_close)
         self._began = False  # a byte of the body arrived
 
     @property
@@ -139,8 +142,14 @@ async def _adrain(chunks: AsyncIterator[bytes]) -> None:
 
 
 class _Reader(_ReaderBase):
-    def __init__(self, open_response: _Opener, retry_wait: _RetryWait, think_tags: bool) -> None:
-        super().__init__(retry_wait, think_tags)
+    def __init__(
+        self,
+        open_response: _Opener,
+        retry_wait: _RetryWait,
+        think_tags: ThinkTagsMode,
+        stray_close: StrayCloseCheck | None,
+    ) -> None:
+        super().__init__(retry_wait, think_tags, stray_close)
         self._open = open_response
 
     def iterate(self) -> Generator[StreamItem, None, None]:
@@ -175,9 +184,13 @@ class _Reader(_ReaderBase):
 
 class _AsyncReader(_ReaderBase):
     def __init__(
-        self, open_response: _AsyncOpener, retry_wait: _RetryWait, think_tags: bool
+        self,
+        open_response: _AsyncOpener,
+        retry_wait: _RetryWait,
+        think_tags: ThinkTagsMode,
+        stray_close: StrayCloseCheck | None,
     ) -> None:
-        super().__init__(retry_wait, think_tags)
+        super().__init__(retry_wait, think_tags, stray_close)
         self._open = open_response
 
     async def iterate(self) -> AsyncGenerator[StreamItem, None]:
@@ -237,9 +250,14 @@ class Stream(_StreamBase):
     """
 
     def __init__(
-        self, open_response: _Opener, retry_wait: _RetryWait, *, think_tags: bool = True
+        self,
+        open_response: _Opener,
+        retry_wait: _RetryWait,
+        *,
+        think_tags: ThinkTagsMode = True,
+        stray_close: StrayCloseCheck | None = None,
     ) -> None:
-        self._reader = reader = _Reader(open_response, retry_wait, think_tags)
+        self._reader = reader = _Reader(open_response, retry_wait, think_tags, stray_close)
         self._items = reader.iterate()
         self._chunks = _chunks(self._items)
 
@@ -264,9 +282,14 @@ class AsyncStream(_StreamBase):
     """The async twin of :class:`Stream`: ``async for`` and ``async with``."""
 
     def __init__(
-        self, open_response: _AsyncOpener, retry_wait: _RetryWait, *, think_tags: bool = True
+        self,
+        open_response: _AsyncOpener,
+        retry_wait: _RetryWait,
+        *,
+        think_tags: ThinkTagsMode = True,
+        stray_close: StrayCloseCheck | None = None,
     ) -> None:
-        self._reader = reader = _AsyncReader(open_response, retry_wait, think_tags)
+        self._reader = reader = _AsyncReader(open_response, retry_wait, think_tags, stray_close)
         self._items = reader.iterate()
         self._chunks = _achunks(self._items)
 

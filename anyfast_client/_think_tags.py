@@ -16,21 +16,74 @@ The rules, the same whole or streamed:
 - a ``<think>`` still open at the end made everything after it reasoning (a budget that
   ran out while thinking).
 
+``opened`` (the setting ``think_tags="open"``) is for chat templates that write
+``<think>`` into the prompt (DeepSeek-R1's distills, Qwen3's thinking-2507 models): the
+content starts inside the thinking and only closes it, so everything before the first
+``</think>`` is reasoning. A ``<think>`` the model writes anyway, at the start, is dropped.
+
+With the default mode an answer that holds ``</think>`` with no ``<think>`` before it is
+left as it is; :class:`StrayCloseCheck` warns of it once per client, naming the setting.
+
 :class:`ThinkTags` keeps one splitter per choice of a stream and rewrites what the stream
 hands out (``apply``); :func:`split_completion` applies the rules to a whole completion.
 """
 
 from __future__ import annotations
 
-from typing import Final, cast
+import warnings
+from typing import Annotated, Final, Literal, cast
 
+from pydantic import BeforeValidator
+
+from ._caller import user_stacklevel
 from ._models import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
+from ._request import AnyfastWarning
+from ._stream import StreamAccumulator
 from ._template import TextDelta
 
-__all__ = ["CLOSE", "OPEN", "ThinkTagSplitter", "ThinkTags", "split_completion", "split_think_tags"]
+__all__ = [
+    "CLOSE",
+    "OPEN",
+    "STRAY_CLOSE",
+    "StrayCloseCheck",
+    "ThinkTagSplitter",
+    "ThinkTags",
+    "ThinkTagsMode",
+    "ThinkTagsSetting",
+    "check_think_tags",
+    "holds_stray_close",
+    "split_completion",
+    "split_think_tags",
+]
 
 OPEN: Final = "<think>"
 CLOSE: Final = "</think>"
+
+#: The ``think_tags`` setting: split ``<think>…</think>`` at the start (True), leave the
+#: content as sent (False), or read the content as starting inside the thinking ("open").
+ThinkTagsMode = bool | Literal["open"]
+
+STRAY_CLOSE: Final = (
+    'The answer holds "</think>" with no "<think>" before it: the server\'s chat template '
+    'may open the thinking in the prompt; pass think_tags="open" to split it off.'
+)
+
+
+def check_think_tags(value: object) -> ThinkTagsMode:
+    """The setting's value, or a ``ValueError`` naming it and the values it takes."""
+    if isinstance(value, bool):
+        return value
+    if value == "open":
+        return "open"
+    raise ValueError(
+        f"think_tags={value!r} is not accepted: use True (split <think>…</think> at the "
+        "start of the content), False (leave the content as sent) or 'open' (the content "
+        "starts inside the thinking: everything before </think> is reasoning)"
+    )
+
+
+#: The setting as a pydantic field of the model classes, refused with that message.
+ThinkTagsSetting = Annotated[ThinkTagsMode, BeforeValidator(check_think_tags)]
 
 # The splitter's states, in the order it goes through them.
 _START = 0  # nothing but whitespace or the start of "<think>" seen yet
@@ -48,14 +101,16 @@ class ThinkTagSplitter:
     """One choice's content in, its answer and reasoning out, part by part.
 
     ``feed`` may hold back a few characters (a tag not yet complete, whitespace that
-    may end the reasoning); ``close`` gives back what is left at the end.
+    may end the reasoning); ``close`` gives back what is left at the end. ``opened``:
+    the content starts inside the thinking (the chat template wrote ``<think>``).
     """
 
-    __slots__ = ("_held", "_state")
+    __slots__ = ("_held", "_opened", "_state")
 
-    def __init__(self) -> None:
+    def __init__(self, *, opened: bool = False) -> None:
         self._state = _START
         self._held = ""
+        self._opened = opened
 
     @property
     def passing(self) -> bool:
@@ -81,7 +136,7 @@ class ThinkTagSplitter:
         held, self._held = self._held, ""
         state, self._state = self._state, _PASSING
         if state == _START:
-            return held, ""
+            return ("", held.strip()) if self._opened else (held, "")
         if state == _INSIDE:
             return "", held.rstrip()
         return _NOTHING
@@ -107,7 +162,8 @@ class ThinkTagSplitter:
         return text, reasoning
 
     def _opening(self, text: str) -> str:
-        """What follows ``<think>`` (then OPENED), all of it (PASSING), or "" (held)."""
+        """What follows ``<think>`` (then OPENED), all of it (PASSING, or OPENED when the
+        content starts inside the thinking), or "" (held)."""
         self._held = ""
         stripped = text.lstrip()
         if stripped.startswith(OPEN):
@@ -116,7 +172,7 @@ class ThinkTagSplitter:
         if OPEN.startswith(stripped):  # whitespace and maybe the start of the tag
             self._held = text
             return ""
-        self._state = _PASSING
+        self._state = _OPENED if self._opened else _PASSING
         return text
 
     def _reasoning(self, text: str) -> tuple[str, str]:
@@ -144,9 +200,9 @@ def _held_from(text: str) -> int:
     return cut
 
 
-def split_think_tags(content: str) -> Texts:
+def split_think_tags(content: str, *, opened: bool = False) -> Texts:
     """The answer and the reasoning in a whole content (the reasoning is "" without tags)."""
-    splitter = ThinkTagSplitter()
+    splitter = ThinkTagSplitter(opened=opened)
     answer, reasoning = splitter.feed(content)
     rest_answer, rest_reasoning = splitter.close()
     return answer + rest_answer, reasoning + rest_reasoning
@@ -158,19 +214,20 @@ class ThinkTags:
     :meth:`apply` takes each chunk (or text delta) of the stream before anything reads it.
     Once every choice passes its text on unchanged, :attr:`passing` is set and the stream
     need not hand it text deltas any more; chunks, which may bring a new choice, it still
-    reads.
+    reads. ``opened``: each choice's content starts inside the thinking.
     """
 
-    __slots__ = ("_splitters", "passing")
+    __slots__ = ("_opened", "_splitters", "passing")
 
-    def __init__(self) -> None:
+    def __init__(self, *, opened: bool = False) -> None:
         self._splitters: dict[int, ThinkTagSplitter] = {}
+        self._opened = opened
         self.passing = False
 
     def feed(self, index: int, content: str, reasoning: str) -> Texts:
         splitter = self._splitters.get(index)
         if splitter is None:
-            splitter = self._splitters[index] = ThinkTagSplitter()
+            splitter = self._splitters[index] = ThinkTagSplitter(opened=self._opened)
         return splitter.feed(content, reasoning)
 
     def close(self, index: int) -> Texts:
@@ -250,7 +307,7 @@ def _with_text(choice: ChunkChoice, texts: Texts) -> ChunkChoice:
     return choice.model_copy(update={"delta": delta})
 
 
-def split_completion(completion: ChatCompletion) -> ChatCompletion:
+def split_completion(completion: ChatCompletion, *, opened: bool = False) -> ChatCompletion:
     """The completion with tagged thinking moved to ``reasoning_content``, in place.
 
     A choice whose message already has reasoning is left as it is.
@@ -259,8 +316,53 @@ def split_completion(completion: ChatCompletion) -> ChatCompletion:
         message = choice.message
         if message.reasoning_content or not message.content:
             continue
-        answer, reasoning = split_think_tags(message.content)
+        answer, reasoning = split_think_tags(message.content, opened=opened)
         if reasoning or answer != message.content:
             message.content = answer
             message.reasoning_content = reasoning or None
     return completion
+
+
+def holds_stray_close(content: str) -> bool:
+    """Whether ``content`` holds ``</think>`` with no ``<think>`` before it."""
+    end = content.find(CLOSE)
+    return end >= 0 and content.rfind(OPEN, 0, end) < 0
+
+
+class StrayCloseCheck:
+    """Warns, once for the client that holds it, of an answer that closes a thinking it
+    never opened: the sign of a chat template that writes ``<think>`` into the prompt.
+
+    Only answers without reasoning count (the server's field, or tags split off). The
+    answer is left as it is; the warning names ``think_tags="open"``.
+    """
+
+    __slots__ = ("warned",)
+
+    def __init__(self) -> None:
+        self.warned = False
+
+    def check(self, completion: ChatCompletion) -> None:
+        """Warn if a choice of a whole completion holds such an answer."""
+        if self.warned:
+            return
+        for choice in completion.choices:
+            message = choice.message
+            if not message.reasoning_content and holds_stray_close(message.content or ""):
+                self._warn()
+                return
+
+    def check_stream(self, accumulator: StreamAccumulator) -> None:
+        """Warn if the answering choice of a finished stream holds such an answer; read
+        once at the end, so the chunks cost nothing more."""
+        if self.warned:
+            return
+        state = accumulator.choice(accumulator.answer_index())
+        if state is None or state.reasoning.tell():
+            return
+        if holds_stray_close(state.content.getvalue()):
+            self._warn()
+
+    def _warn(self) -> None:
+        self.warned = True
+        warnings.warn(STRAY_CLOSE, AnyfastWarning, stacklevel=user_stacklevel(()))

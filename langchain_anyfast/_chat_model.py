@@ -45,6 +45,7 @@ from anyfast_client._adapter import (
     Layer,
     LazyClients,
     Plan,
+    ThinkTagsSetting,
     aanswer,
     answer,
     astream_items,
@@ -157,8 +158,10 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     reasoning_effort: str | None = None
     """ChatOpenAI's name for thinking: "none"/"minimal" turn it off, "low"/"medium" cap it,
     "high" leaves it uncapped; enable_thinking or thinking_budget set beside it win."""
-    think_tags: bool = True
-    """Read ``<think>…</think>`` at the start of the content as reasoning."""
+    think_tags: ThinkTagsSetting = True
+    """Read ``<think>…</think>`` at the start of the content as reasoning; ``"open"``: the
+    content starts inside the thinking (a chat template that writes ``<think>`` into the
+    prompt), so all before ``</think>`` is reasoning; False leaves the content as sent."""
     preserve_thinking: bool = False
     """Send earlier assistant reasoning back with the history (upstream's flag of that name)."""
     forced_tool_thinking: ForcedToolThinking = "keep"

@@ -50,6 +50,7 @@ from anyfast_client._adapter import (
     ForcedToolThinking,
     LazyClients,
     Plan,
+    ThinkTagsSetting,
     aanswer,
     answer,
     astream_items,
@@ -118,8 +119,11 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         default=None,
         description='"none"/"minimal": thinking off; "low"/"medium": capped; "high": uncapped.',
     )
-    think_tags: bool = Field(
-        default=True, description="Read <think>…</think> at the start of the content as reasoning."
+    think_tags: ThinkTagsSetting = Field(
+        default=True,
+        description='Read <think>…</think> at the start of the content as reasoning; "open": '
+        "the content starts inside the thinking (the chat template wrote <think>), so all "
+        "before </think> is reasoning; False leaves the content as sent.",
     )
     preserve_thinking: bool = Field(
         default=False,

@@ -12,8 +12,10 @@ from typing import Any, Final, Literal
 
 JSONDict = dict[str, Any]
 LineEnding = Literal["\n", "\r\n", "\r"]
-ReasoningField = Literal["reasoning_content", "reasoning", "think_tags"]
-_REASONING_FIELDS: Final = ("reasoning_content", "reasoning", "think_tags")
+ReasoningField = Literal["reasoning_content", "reasoning", "think_tags", "think_tags_open"]
+_REASONING_FIELDS: Final = ("reasoning_content", "reasoning", "think_tags", "think_tags_open")
+# The shapes that carry the reasoning inside the content.
+_IN_CONTENT: Final = ("think_tags", "think_tags_open")
 
 AUTO: Final = "auto"
 
@@ -46,10 +48,14 @@ class Reply:
     its own HTTP chunk and socket write, so events and multi-byte characters straddle reads.
 
     ``reasoning_field`` is the shape the reasoning is sent in: ``"reasoning_content"``
-    (Anyfast's), ``"reasoning"`` (vLLM's and some gateways'), or ``"think_tags"``: inside
+    (Anyfast's), ``"reasoning"`` (vLLM's and some gateways'), ``"think_tags"``: inside
     ``<think>…</think>`` at the start of the content, as llama.cpp's
-    ``--reasoning-format none`` sends it (streamed with the content, so ``chunk_size``
-    cuts the tags too).
+    ``--reasoning-format none`` sends it, or ``"think_tags_open"``: the content starts
+    inside the thinking and only closes it (``reasoning</think>answer``), as that server
+    sends it when the chat template writes ``<think>`` into the prompt (DeepSeek-R1's
+    distills, Qwen3's thinking-2507 models); with no reasoning the content still starts
+    with ``</think>``. Both are streamed with the content, so ``chunk_size`` cuts the tags
+    too.
     """
 
     content: str = ""
@@ -90,11 +96,15 @@ class Reply:
     @property
     def reasoning_key(self) -> str | None:
         """The field the reasoning goes in; None when it goes inside the content."""
-        return None if self.reasoning_field == "think_tags" else self.reasoning_field
+        return None if self.reasoning_field in _IN_CONTENT else self.reasoning_field
 
     @property
     def sent_content(self) -> str:
-        """The content as sent: after the tagged reasoning for ``"think_tags"``."""
+        """The content as sent: after the tagged reasoning for ``"think_tags"``, after
+        the reasoning and its closing tag for ``"think_tags_open"`` (the template opened it)."""
+        if self.reasoning_field == "think_tags_open":
+            thought = f"{self.reasoning}\n" if self.reasoning is not None else ""
+            return f"{thought}</think>\n\n{self.content}"
         if self.reasoning_key is None and self.reasoning is not None:
             return f"<think>\n{self.reasoning}\n</think>\n\n{self.content}"
         return self.content
