@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     BaseModel,
@@ -280,8 +280,13 @@ def _empty_if_none(value: Any) -> Any:
 
 def _read_reasoning_alias(data: Any) -> Any:
     """``reasoning`` (vLLM, some gateways) read as ``reasoning_content``, which wins when
-    both come; the other name is not kept, so it is never sent back or read twice."""
-    if type(data) is not dict or "reasoning" not in data:
+    both come; the other name is not kept, so it is never sent back or read twice.
+    Thinking sent as parts of a ``content`` list is read the same way (``_thinking_parts``)."""
+    if type(data) is not dict:
+        return data
+    if type(data.get("content")) is list:
+        data = _thinking_parts(data)
+    if "reasoning" not in data:
         return data
     reasoning = data["reasoning"]
     if reasoning is not None and not isinstance(reasoning, str | list):
@@ -290,6 +295,36 @@ def _read_reasoning_alias(data: Any) -> Any:
     if data.get("reasoning_content") is None:
         data["reasoning_content"] = reasoning
     return data
+
+
+# Part types that carry thinking inside a ``content`` list (gateways that pass a
+# provider's blocks on: ``{"type": "thinking", "thinking": ...}``, ``"reasoning"``).
+_THINKING_PARTS: Final = frozenset({"thinking", "reasoning"})
+
+
+def _thinking_parts(data: dict[str, Any]) -> dict[str, Any]:
+    """``content`` parts that hold thinking moved out of the answer, into
+    ``reasoning_content`` unless the server sent that field too (then they are dropped:
+    the field says the same)."""
+    answer: list[Any] = []
+    thinking: list[dict[str, Any]] = []
+    for part in data["content"]:
+        is_thinking = type(part) is dict and part.get("type") in _THINKING_PARTS
+        (thinking if is_thinking else answer).append(part)
+    if not thinking:
+        return data
+    data = {**data, "content": answer}
+    if data.get("reasoning_content") is None and data.get("reasoning") is None:
+        data["reasoning_content"] = "".join(_thinking_text(part) for part in thinking)
+    return data
+
+
+def _thinking_text(part: dict[str, Any]) -> str:
+    """A thinking part's text: ``thinking`` or ``text``, a string or a list of text parts."""
+    value = part.get("thinking", part.get("text"))
+    if isinstance(value, str):
+        return value
+    return _as_joined_text(value) if isinstance(value, list) else ""
 
 
 def _default_if_none(default: Any) -> BeforeValidator:

@@ -290,6 +290,32 @@ ROWS = [
         _whole({"content": [{"type": "text", "text": "Hi "}, "there"]}, usage=USAGE),
         _OK,
     ),
+    # Thinking passed on as parts of the content list: reasoning, never answer text.
+    Row(
+        "whole thinking as a content part",
+        False,
+        _whole(
+            {
+                "content": [
+                    {"type": "thinking", "thinking": [{"type": "text", "text": "Greet back."}]},
+                    {"type": "text", "text": "Hi there"},
+                ]
+            },
+            usage=USAGE,
+        ),
+        Answer(text="Hi there", reasoning="Greet back.", finish_reason="stop", usage=(5, 2, 7)),
+    ),
+    Row(
+        "streamed thinking as content parts",
+        True,
+        sse(
+            chunk({"content": [{"type": "reasoning", "text": "Greet "}]}),
+            chunk({"content": [{"type": "reasoning", "text": "back."}]}),
+            chunk({"content": [{"type": "text", "text": "Hi "}]}),
+            chunk({"content": "there"}, "stop"),
+        ),
+        Answer(text="Hi there", reasoning="Greet back.", finish_reason="stop"),
+    ),
     Row(
         "whole arguments as a JSON object",
         False,
