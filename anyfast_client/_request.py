@@ -30,6 +30,9 @@ __all__ = [
     "MODEL_SETTINGS",
     "REASONING_EFFORTS",
     "REQUEST_FIELDS",
+    "SIBLING_DEFAULTS",
+    "SIBLING_NAMES",
+    "UPSTREAM_NAMES",
     "AnyfastWarning",
     "Layer",
     "asked_request",
@@ -37,9 +40,11 @@ __all__ = [
     "check_setting",
     "check_typed_settings",
     "close_match",
+    "drop_sibling_names",
     "model_settings",
     "normalize_stop",
     "settle_request",
+    "sibling_name_error",
     "thinking_conflict",
     "tool_choice_to_wire",
     "unknown_keyword",
@@ -159,7 +164,7 @@ def _merge(layers: Sequence[Layer]) -> tuple[dict[str, Any], dict[str, str], dic
             if key in REQUEST_FIELDS:
                 fields[key], names[key] = value, name
             elif layer.strict:
-                raise unknown_keyword(name, _CALL_NAMES, layer.where, body_hint=True)
+                raise _call_keyword_error(name, layer.where)
             else:
                 extra[name] = value
     return {k: v for k, v in fields.items() if v is not None}, names, extra
@@ -194,6 +199,16 @@ def _with_effort(layer: Layer) -> Layer:
 _CALL_NAMES = sorted({*REQUEST_FIELDS, *ALIASES, "extra_body", "reasoning_effort"})
 
 
+def _call_keyword_error(name: str, where: str) -> TypeError:
+    """A call keyword that is not a request setting: what the sibling classes mean by it,
+    else the closest setting."""
+    for table in (_CALL_NAMES_ELSEWHERE, SIBLING_NAMES):
+        error = sibling_name_error(name, where, "extra_body", table)
+        if error is not None:
+            return error
+    return unknown_keyword(name, _CALL_NAMES, where, body_hint=True)
+
+
 def close_match(name: str, valid: Iterable[str]) -> str | None:
     """The valid name ``name`` is most likely a typo of, if any: the one rule for
     "did you mean" everywhere (call keywords, constructors of every class)."""
@@ -215,6 +230,127 @@ def unknown_keyword(
             f"pass extra_body={{{name!r}: ...}}."
         )
     return TypeError(message)
+
+
+# --------------------------------------------------------------------------- sibling names
+
+#: Body parameters Qwen's API documents that no class here holds as a field: passed on like
+#: any body field (ChatAnyfast's ``model_kwargs``, Anyfast's ``additional_kwargs``).
+UPSTREAM_NAMES = frozenset({"top_k", "repetition_penalty"})
+
+_UNDOCUMENTED = "Anyfast does not document it"
+_OPENAI_ONLY = "an OpenAI feature Anyfast does not document"
+_AZURE = "an Azure OpenAI setting; Anyfast has none"
+_SDK_CLIENT = "an openai SDK client has no use here: give an httpx client as http_client"
+_WHOLE_TEXTS = "texts are embedded whole here, never cut into tokens"
+_TOKENIZER = "token counts here use Qwen's tokenizer, offline"
+_BODY = "extra request-body fields go in {body}"
+
+
+def _each(names: str, reason: str, *, anyway: bool = False) -> dict[str, tuple[str, bool]]:
+    return dict.fromkeys(names.split(), (reason, anyway))
+
+
+#: Names the classes users come from (ChatOpenAI, ChatDeepSeek, ChatQwen, OpenAIEmbeddings,
+#: OpenAILike, DeepSeek, DashScope, OpenAIEmbedding) accept, with a meaning no setting of that
+#: name has here: each is refused before any request, saying what to use instead. ``True``
+#: offers the class's body setting (``{body}`` in a reason is that setting).
+SIBLING_NAMES: Mapping[str, tuple[str, bool]] = {
+    **_each("logprobs top_logprobs logit_bias", _UNDOCUMENTED, anyway=True),
+    **_each("n", "answers are read one choice each here: make one call per answer"),
+    **_each("enable_search", "DashScope's web search; " + _UNDOCUMENTED, anyway=True),
+    **_each(
+        "store service_tier truncation include context_management prompt_cache_options "
+        "verbosity modalities audio_config",
+        _OPENAI_ONLY,
+        anyway=True,
+    ),
+    **_each("reasoning", "reasoning_effort is the setting (or enable_thinking, thinking_budget)"),
+    **_each("use_responses_api use_previous_response_id", "Anyfast has chat completions only"),
+    **_each("disabled_params", "a setting left unset is never sent, so none needs disabling"),
+    **_each("default_query", "requests here carry no query parameters"),
+    **_each("http_socket_options", "no equivalent: give your own httpx client as http_client"),
+    **_each("openai_proxy", "give your own httpx client as http_client: httpx.Client(proxy=...)"),
+    **_each("include_response_headers", "no equivalent: answers do not carry the HTTP headers"),
+    **_each("stream_chunk_timeout", "no equivalent: timeout also bounds each wait for data"),
+    **_each(
+        "client async_client root_client root_async_client openai_client async_openai_client",
+        _SDK_CLIENT + " (http_async_client for async calls)",
+    ),
+    **_each(
+        "openai_organization organization",
+        "Anyfast has no organizations; a header of your own goes in default_headers",
+    ),
+    # openai_api_key is answered as every key-like name is: "api_key (or ANYFAST_API_KEY)".
+    **_each("dashscope_api_key", "the Anyfast key goes in api_key (or ANYFAST_API_KEY)"),
+    **_each("openai_api_type openai_api_version api_version deployment deployment_name", _AZURE),
+    **_each("tiktoken_model_name tokenizer", _TOKENIZER),
+    **_each(
+        "embedding_ctx_length allowed_special disallowed_special check_embedding_ctx_length "
+        "tiktoken_enabled",
+        _WHOLE_TEXTS + " (check_embedding_ctx_length and tiktoken_enabled take False)",
+    ),
+    **_each("skip_empty", "an empty text is embedded as a single space"),
+    **_each(
+        "retry_min_seconds retry_max_seconds",
+        "no equivalent: a retry waits as Retry-After says, else a short backoff",
+    ),
+    **_each("is_chat_model", "Anyfast is always used through chat completions (True is accepted)"),
+    **_each("reuse_client", "a client is always kept and reused (True is accepted)"),
+    **_each("strict", "no equivalent: tool schemas are sent as given"),
+    **_each("should_use_structured_outputs", "no equivalent"),
+    **_each("incremental_output", "streamed answers always arrive as increments"),
+    **_each("streaming", "a stream is asked per call here: stream_chat or stream_complete"),
+    **_each("mode", "no equivalent: texts and queries are embedded alike"),
+    **_each("model_kwargs additional_kwargs extra_body openai_llm_kwargs", _BODY),
+}
+
+#: Sibling names given the value that is what every class here does anyway: accepted.
+SIBLING_DEFAULTS: Mapping[str, bool] = {
+    "is_chat_model": True,
+    "reuse_client": True,
+    "use_responses_api": False,
+    "check_embedding_ctx_length": False,
+    "tiktoken_enabled": False,
+}
+
+# Connection settings are the model's, never a call's (ChatOpenAI takes them per call).
+_MODEL_ONLY = "a connection setting: give it to the constructor"
+_CALL_NAMES_ELSEWHERE = dict.fromkeys(
+    ("timeout", "request_timeout", "max_retries", "default_headers"), (_MODEL_ONLY, False)
+)
+
+
+def sibling_name_error(
+    name: str, where: str, body: str | None, table: Mapping[str, tuple[str, bool]] = SIBLING_NAMES
+) -> TypeError | None:
+    """The refusal of a name a sibling class gives a meaning, if ``name`` is one; ``body``
+    names where ``where`` takes extra body fields (None: nowhere)."""
+    if name not in table:
+        return None
+    reason, anyway = table[name]
+    if "{body}" in reason:
+        reason = reason.format(body=body) if body else "no extra body fields are sent here"
+    message = f"{where} does not take {name!r}: {reason}"
+    if anyway and body:
+        message += f"; to send it anyway, pass {body}={{{name!r}: ...}}"
+    return TypeError(message + ".")
+
+
+def drop_sibling_names(
+    values: Mapping[str, Any], known: Collection[str], where: str, body: str | None
+) -> dict[str, Any]:
+    """``values`` without the sibling names given the value this package always follows;
+    a ``TypeError`` for any other sibling name ``known`` (the class's own names) lacks."""
+    kept: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in known and name in SIBLING_DEFAULTS and value is SIBLING_DEFAULTS[name]:
+            continue
+        error = None if name in known else sibling_name_error(name, where, body)
+        if error is not None:
+            raise error
+        kept[name] = value
+    return kept
 
 
 # --------------------------------------------------------------------------- single settings

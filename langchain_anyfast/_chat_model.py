@@ -40,6 +40,8 @@ from anyfast_client import (
 )
 from anyfast_client._adapter import (
     CONNECTION_ALIASES,
+    REQUEST_FIELDS,
+    UPSTREAM_NAMES,
     ClientOwner,
     ForcedToolThinking,
     Layer,
@@ -54,6 +56,7 @@ from anyfast_client._adapter import (
     check_model_settings,
     check_typed_settings,
     close_match,
+    drop_sibling_names,
     looks_like_connection_setting,
     model_settings,
     normalize_stop,
@@ -96,9 +99,9 @@ def _not_a_body_field(name: str, valid: set[str]) -> str:
     )
 
 
-# Body parameters Qwen's API documents that ChatAnyfast has no field for: one letter from a
-# field's name (top_k, top_p) yet meant, so they go to model_kwargs like any new name.
-_UPSTREAM_NAMES = frozenset({"top_k", "repetition_penalty"})
+# Names meant as they are though a letter from a field's (top_k, top_p; seed, stop): Qwen's
+# body parameters, and request fields the core knows that ChatAnyfast holds no field for.
+_MEANT = UPSTREAM_NAMES | REQUEST_FIELDS
 
 
 def _is_connection(name: str) -> bool:
@@ -110,7 +113,7 @@ def _refuse_near_misses(values: dict[str, Any], valid: set[str]) -> None:
     by the rule call keywords follow, rather than sent in the body beside the default.
     Names that look like connection settings are refused after, with their own message."""
     for name in values:
-        if name in valid or name in _UPSTREAM_NAMES or _is_connection(name):
+        if name in valid or name in _MEANT or _is_connection(name):
             continue
         match = close_match(name, valid)
         if match is not None:
@@ -203,19 +206,23 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         ChatOpenAI, rather than vanishing; fields given in ``model_kwargs`` move out.
         A near miss of a field (``temprature``) is refused with the field's name.
         A name that sets up the connection (a URL, key, client or header) is never sent
-        in the body: the known aliases are mapped, anything else is refused."""
+        in the body: the known aliases are mapped, anything else is refused. A name the
+        sibling classes mean otherwise (``n``, ``store``) is refused saying what to use;
+        a request field ChatAnyfast holds no field for (``seed``) goes quietly."""
         if not isinstance(values, dict):
             return values
         check_typed_settings(values)
         values = rename_aliases(values, CONNECTION_ALIASES, "ChatAnyfast")
         names = get_pydantic_field_names(cls)
         valid = {*names, *CONNECTION_ALIASES}
+        values = drop_sibling_names(values, valid, "ChatAnyfast", "extra_body")
         _refuse_near_misses(values, valid)
-        unknown = [n for n in (*values, *(values.get("model_kwargs") or {})) if n not in names]
+        quiet = {n: values.pop(n) for n in [*values] if n in REQUEST_FIELDS and n not in names}
+        values["model_kwargs"] = {**quiet, **(values.get("model_kwargs") or {})}
+        unknown = [n for n in (*values, *values["model_kwargs"]) if n not in names]
         for name in unknown:
             if looks_like_connection_setting(name):
                 raise TypeError(_not_a_body_field(name, valid))
-        values = {**values, "model_kwargs": dict(values.get("model_kwargs") or {})}
         return _build_model_kwargs(values, names)
 
     @field_validator("stop", mode="before")

@@ -27,6 +27,7 @@ from anyfast_client._adapter import (
     LazyClients,
     batch_vectors,
     check_base_url,
+    drop_sibling_names,
     embedding_requests,
     refuse_unknown,
     rename_aliases,
@@ -73,6 +74,10 @@ class AnyfastEmbeddings(ClientOwner, BaseModel, Embeddings):
     """Asks for shorter vectors; only sent when set, and only some models honour it."""
     show_progress_bar: bool = False
     """Draws a tqdm progress bar over the batches (on stderr), as OpenAIEmbeddings does."""
+    http_client: Any | None = Field(default=None, exclude=True)
+    """Your own ``httpx.Client`` for sync calls; never serialized or pickled."""
+    http_async_client: Any | None = Field(default=None, exclude=True)
+    """Your own ``httpx.AsyncClient`` for async calls; never serialized or pickled."""
 
     _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
     _CLIENT_FIELDS: ClassVar[Mapping[str, str]] = {
@@ -88,6 +93,7 @@ class AnyfastEmbeddings(ClientOwner, BaseModel, Embeddings):
         if not isinstance(values, dict):
             return values
         values = rename_aliases(values, CONNECTION_ALIASES, "AnyfastEmbeddings")
+        values = drop_sibling_names(values, cls.model_fields, "AnyfastEmbeddings", None)
         # Suggestions name the fields themselves: openai_api_key is closer to the alias
         # openai_api_base than to api_key, which is what its user means.
         refuse_unknown(values, cls.model_fields, "AnyfastEmbeddings")

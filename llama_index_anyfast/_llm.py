@@ -46,6 +46,7 @@ from anyfast_client import (
     ChatRequest,
 )
 from anyfast_client._adapter import (
+    UPSTREAM_NAMES,
     ClientOwner,
     ForcedToolThinking,
     LazyClients,
@@ -57,6 +58,7 @@ from anyfast_client._adapter import (
     check_base_url,
     check_model_settings,
     check_typed_settings,
+    drop_sibling_names,
     model_facts,
     model_settings,
     normalize_stop,
@@ -88,7 +90,20 @@ _ALIASES = {
     "base_url": "api_base",
     "max_completion_tokens": "max_tokens",
     "stop_sequences": "stop",
+    "async_http_client": "http_async_client",  # OpenAILike's name
 }
+
+# DashScope's fields that Anyfast holds none for, meant as the API means them: sent on
+# every call, as if given in additional_kwargs.
+_BODY_NAMES = UPSTREAM_NAMES | {"seed"}
+
+
+def _in_additional_kwargs(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with its ``_BODY_NAMES`` moved into its ``additional_kwargs``."""
+    moved = {name: data.pop(name) for name in [*data] if name in _BODY_NAMES}
+    if moved:
+        data["additional_kwargs"] = {**(data.get("additional_kwargs") or {}), **moved}
+    return data
 
 
 class Anyfast(ClientOwner, FunctionCallingLLM):
@@ -191,7 +206,10 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
     ) -> None:
         check_typed_settings(data)
         data = rename_aliases(data, _ALIASES, "Anyfast")
-        refuse_unknown(data, [*type(self).model_fields, *_ALIASES], "Anyfast")
+        known = [*type(self).model_fields, *_ALIASES]
+        data = drop_sibling_names(data, known, "Anyfast", "additional_kwargs")
+        data = _in_additional_kwargs(data)
+        refuse_unknown(data, known, "Anyfast")
         super().__init__(**data)
         self._clients = LazyClients(client, async_client)
 

@@ -16,6 +16,7 @@ from anyfast_client._adapter import (
     LazyClients,
     batch_vectors,
     check_base_url,
+    drop_sibling_names,
     embedding_requests,
     refuse_unknown,
     rename_aliases,
@@ -25,7 +26,11 @@ from anyfast_client._adapter import (
 __all__ = ["AnyfastEmbedding"]
 
 # Names users bring from the sibling classes, mapped to this class's fields.
-_ALIASES = {"model": "model_name", "api_base": "base_url"}
+_ALIASES = {
+    "model": "model_name",
+    "api_base": "base_url",
+    "async_http_client": "http_async_client",  # OpenAIEmbedding's name
+}
 
 
 class AnyfastEmbedding(ClientOwner, BaseEmbedding):
@@ -60,6 +65,12 @@ class AnyfastEmbedding(ClientOwner, BaseEmbedding):
     dimensions: int | None = Field(
         default=None, gt=0, description="Shorter vectors; sent only when set."
     )
+    http_client: Any | None = Field(
+        default=None, exclude=True, repr=False, description="Your own httpx.Client."
+    )
+    http_async_client: Any | None = Field(
+        default=None, exclude=True, repr=False, description="Your own httpx.AsyncClient."
+    )
 
     _clients: LazyClients = PrivateAttr(default_factory=LazyClients)
     _CLIENT_FIELDS: ClassVar[Mapping[str, str]] = {
@@ -75,7 +86,9 @@ class AnyfastEmbedding(ClientOwner, BaseEmbedding):
                 "or VectorStoreIndex.from_documents(documents, show_progress=True)"
             )
         data = rename_aliases(data, _ALIASES, "AnyfastEmbedding")
-        refuse_unknown(data, [*type(self).model_fields, *_ALIASES], "AnyfastEmbedding")
+        known = [*type(self).model_fields, *_ALIASES]
+        data = drop_sibling_names(data, known, "AnyfastEmbedding", None)
+        refuse_unknown(data, known, "AnyfastEmbedding")
         super().__init__(**data)
 
     @field_validator("base_url", "embeddings_base_url")
