@@ -53,6 +53,7 @@ from ._request import (
     model_settings,
     tool_choice_to_wire,
     unknown_keyword,
+    warn_if_budget_unused,
 )
 from ._response import (
     ANSWER_INDEX,
@@ -137,6 +138,7 @@ __all__ = [
     "user_stacklevel",
     "video_part",
     "warn_if_budget_spent_in",
+    "warn_if_budget_unused",
 ]
 
 #: What users of each framework type for the chat base URL, the model and the key.

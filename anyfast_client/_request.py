@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import annotated_types
 from pydantic import TypeAdapter, ValidationError
 
+from ._caller import package_folder, user_stacklevel
 from ._conversation import settle_tool_call_ids
 from ._models import ChatRequest, Message, SystemMessage, TextPart, normalize_stop
 
@@ -49,6 +50,7 @@ __all__ = [
     "tool_choice_to_wire",
     "unknown_keyword",
     "warn_if_budget_spent",
+    "warn_if_budget_unused",
 ]
 
 #: Every name a request setting goes by, mapped to the wire's name.
@@ -149,6 +151,24 @@ def check_model_settings(model: object) -> None:
     """Range errors for a chat model's fields, named as the fields are."""
     for name in MODEL_SETTINGS:
         check_setting(name, getattr(model, name))
+
+
+_PYDANTIC = package_folder("pydantic")
+
+
+def warn_if_budget_unused(model: object, internal: tuple[str, ...]) -> None:
+    """A chat model made with a ``thinking_budget`` and thinking off: the budget is never
+    sent (ChatQwen sends it alone; here thinking is off unless asked), so say it where
+    the model is made, past the frames of ``internal`` packages and pydantic."""
+    budget = getattr(model, "thinking_budget", None)  # set by the user, not by an effort
+    if budget is None or _with_effort(Layer(model_settings(model))).values["enable_thinking"]:
+        return
+    warnings.warn(
+        f"thinking_budget={budget} is not sent while thinking is off (enable_thinking is "
+        "False unless set): pass enable_thinking=True, here or in the call that should think.",
+        AnyfastWarning,
+        stacklevel=user_stacklevel((*internal, _PYDANTIC)),
+    )
 
 
 def _merge(layers: Sequence[Layer]) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:

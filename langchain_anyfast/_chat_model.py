@@ -60,6 +60,7 @@ from anyfast_client._adapter import (
     looks_like_connection_setting,
     model_settings,
     normalize_stop,
+    package_folder,
     plan_chat_request,
     primary_choice,
     rename_aliases,
@@ -69,6 +70,7 @@ from anyfast_client._adapter import (
     tool_choice_to_wire,
     unknown_keyword,
     warn_if_budget_spent_in,
+    warn_if_budget_unused,
 )
 
 from . import _blocks  # noqa: F401  (registers the "anyfast" content-block translator)
@@ -80,6 +82,9 @@ from ._response import PROVIDER, ChunkConverter, completion_to_chat_result
 from ._tokens import count_message_tokens
 
 __all__ = ["ChatAnyfast"]
+
+# Between the user's ChatAnyfast(...) and its validators: langchain-core's __init__.
+_MADE_THROUGH = (package_folder("langchain_core"), package_folder("langchain_anyfast"))
 
 # Call keywords that steer the call but are not request parameters.
 _NOT_SENT = frozenset(
@@ -238,6 +243,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
     @model_validator(mode="after")
     def _check_ranges(self) -> ChatAnyfast:
         check_model_settings(self)
+        warn_if_budget_unused(self, _MADE_THROUGH)
         return self
 
     @property

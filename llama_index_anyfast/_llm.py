@@ -62,6 +62,7 @@ from anyfast_client._adapter import (
     model_facts,
     model_settings,
     normalize_stop,
+    package_folder,
     primary_choice,
     refuse_unknown,
     rename_aliases,
@@ -69,6 +70,7 @@ from anyfast_client._adapter import (
     stream_items,
     tool_choice_to_wire,
     warn_if_budget_spent_in,
+    warn_if_budget_unused,
 )
 
 from ._caller import user_stacklevel
@@ -83,6 +85,9 @@ if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
 __all__ = ["Anyfast"]
+
+# Between the user's Anyfast(...) and its validators: this __init__, LlamaIndex's.
+_MADE_THROUGH = (package_folder("llama_index.core", up=1), package_folder("llama_index_anyfast"))
 
 # Names LlamaIndex users bring from the sibling classes, mapped to this class's fields.
 _ALIASES = {
@@ -226,6 +231,7 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
     @model_validator(mode="after")
     def _check_ranges(self) -> Anyfast:
         check_model_settings(self)
+        warn_if_budget_unused(self, _MADE_THROUGH)
         return self
 
     @classmethod

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from llama_index.core.llms import ChatMessage
 
+from anyfast_client import AnyfastWarning
 from anyfast_client.testing import AnyfastTestServer
 from langchain_anyfast import AnyfastEmbeddings, ChatAnyfast
 from llama_index_anyfast import Anyfast, AnyfastEmbedding
@@ -384,3 +385,32 @@ def test_a_call_keyword_with_no_same_meaning_is_refused_naming_what_to_use(
     with pytest.raises(TypeError, match=f"'{name}'.*{says}"):
         _chat_call(model, **{name: value})
     assert anyfast_server.requests == []
+
+
+# ------------------------------------------------------------------ thinking_budget alone
+
+# ChatQwen sends thinking_budget alone; here thinking is off unless asked, so the budget
+# would never be sent: the model says so where it is made.
+
+
+@pytest.mark.parametrize("cls", CHAT, ids=lambda c: c.__name__)
+def test_a_budget_with_thinking_off_is_said_where_the_model_is_made(
+    anyfast_server: AnyfastTestServer, cls: type
+) -> None:
+    with pytest.warns(AnyfastWarning, match="thinking_budget=100 is not sent while") as caught:
+        cls(base_url=anyfast_server.base_url, api_key="k", thinking_budget=100)
+    assert [w.filename for w in caught] == [__file__]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"enable_thinking": True}, {"reasoning_effort": "high"}, {}],
+    ids=["enable_thinking", "reasoning_effort", "no-budget"],
+)
+@pytest.mark.parametrize("cls", CHAT, ids=lambda c: c.__name__)
+def test_a_budget_with_thinking_on_is_sent_without_a_word(
+    build_model: Build, anyfast_server: AnyfastTestServer, cls: type, settings: dict[str, Any]
+) -> None:
+    budget = {"thinking_budget": 100} if settings else {}
+    _call(build_model(cls, **settings, **budget))  # warnings are errors in this suite
+    assert _sent(anyfast_server).get("thinking_budget") == (100 if settings else None)
