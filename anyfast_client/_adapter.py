@@ -17,7 +17,7 @@ from ._batching import (
     batch_vectors,
     embedding_requests,
 )
-from ._caller import package_folder, user_stacklevel
+from ._caller import package_folder, user_stacklevel, walk_out_of
 from ._config import check_base_url, resolve_api_key
 from ._construct import Constructor
 from ._conversation import (
@@ -137,6 +137,7 @@ __all__ = [
     "user_content",
     "user_stacklevel",
     "video_part",
+    "walk_out_of",
     "warn_if_budget_spent_in",
     "warn_if_budget_unused",
 ]

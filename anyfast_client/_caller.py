@@ -13,7 +13,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from types import FrameType
 
-__all__ = ["package_folder", "user_stacklevel"]
+__all__ = ["package_folder", "user_stacklevel", "walk_out_of"]
 
 
 def package_folder(package: str, *, up: int = 0) -> str:
@@ -29,6 +29,17 @@ def package_folder(package: str, *, up: int = 0) -> str:
 
 OWN_FOLDER = package_folder("anyfast_client")
 
+# Folders every warning walks out of, whoever issues it: an adapter names its framework's
+# and its own when imported, so a warning the core issues under ChatAnyfast or Anyfast
+# (one per client, say) points at the user's line, not at the adapter's.
+_walked_out_of: tuple[str, ...] = ()
+
+
+def walk_out_of(prefixes: tuple[str, ...]) -> None:
+    """Add ``prefixes`` (see :func:`package_folder`) to what every warning walks out of."""
+    global _walked_out_of
+    _walked_out_of = tuple(dict.fromkeys((*_walked_out_of, *prefixes)))
+
 
 def user_stacklevel(internal: tuple[str, ...], *, skip: int = 0) -> int:
     """The ``stacklevel`` that makes a warning issued in our caller point at the user's code.
@@ -37,7 +48,7 @@ def user_stacklevel(internal: tuple[str, ...], *, skip: int = 0) -> int:
     package is always among them. ``skip`` counts wrappers between the caller and here.
     Falls back to the caller when no outside frame is found.
     """
-    prefixes = (*internal, OWN_FOLDER)
+    prefixes = (*internal, *_walked_out_of, OWN_FOLDER)
     frame: FrameType | None = sys._getframe(2 + skip)
     level = 2
     while frame is not None and frame.f_code.co_filename.startswith(prefixes):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anyfast_client._adapter import package_folder
+from anyfast_client._adapter import package_folder, walk_out_of
 from anyfast_client._adapter import user_stacklevel as _user_stacklevel
 
 __all__ = ["user_stacklevel"]
@@ -14,6 +14,8 @@ _INTERNAL = (
     package_folder("wrapt"),
     package_folder(__package__ or "llama_index_anyfast"),
 )
+# Warnings the core issues under this adapter (once per client, say) walk out of these too.
+walk_out_of(_INTERNAL)
 
 
 def user_stacklevel() -> int:

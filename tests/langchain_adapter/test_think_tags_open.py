@@ -5,6 +5,8 @@ an answer is left as it is and a warning names the setting."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from langchain_core.messages import AIMessage
 from pydantic import ValidationError
@@ -81,7 +83,10 @@ async def test_the_default_leaves_it_and_warns_once_per_model(
             messages.append(aggregate(await drive.stream(model, "Why is the sky blue?")))
     assert [message.content for message in messages] == [SENT] * 4
     assert not any("reasoning_content" in m.additional_kwargs for m in messages)
-    assert len([w for w in seen if w.category is AnyfastWarning]) == 1
+    [warning] = [w for w in seen if w.category is AnyfastWarning]
+    if drive.api == "sync":  # async frameworks run the call in a task of their own
+        # It points at the caller's code (here the tests' driver), not inside a package.
+        assert Path(warning.filename).is_relative_to(Path(__file__).parents[1])
 
 
 @pytest.mark.parametrize("value", ["yes", "Open", 2])

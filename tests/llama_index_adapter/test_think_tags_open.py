@@ -7,6 +7,7 @@ setting."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from llama_index.core.base.llms.types import ChatMessage, ThinkingBlock
@@ -88,7 +89,10 @@ async def test_the_default_leaves_it_and_warns_once_per_llm(
             messages.append((await drive.stream(llm, user("Why?")))[-1].message)
     assert [message.content for message in messages] == [SENT] * 4
     assert not any(thinking_of(message) for message in messages)
-    assert len([w for w in seen if w.category is AnyfastWarning]) == 1
+    [warning] = [w for w in seen if w.category is AnyfastWarning]
+    if drive.api == "sync":  # async frameworks run the call in a task of their own
+        # It points at the caller's code (here the tests' driver), not inside a package.
+        assert Path(warning.filename).is_relative_to(Path(__file__).parents[1])
 
 
 @pytest.mark.parametrize("value", ["yes", "Open", 2])
