@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from llama_index.core.base.llms.generic_utils import (
-    achat_to_completion_decorator,
     astream_chat_to_completion_decorator,
-    chat_to_completion_decorator,
+    chat_response_to_completion_response,
+    prompt_to_messages,
     stream_chat_to_completion_decorator,
 )
 from llama_index.core.base.llms.types import (
@@ -381,13 +381,13 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
 
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        return chat_to_completion_decorator(self._chat)(prompt, **kwargs)
+        return _completion(self._chat(prompt_to_messages(prompt), **kwargs))
 
     @llm_completion_callback()
     async def acomplete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponse:
-        return await achat_to_completion_decorator(self._achat)(prompt, **kwargs)
+        return _completion(await self._achat(prompt_to_messages(prompt), **kwargs))
 
     @llm_completion_callback()
     def stream_complete(
@@ -461,6 +461,17 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
             )
             for call in calls
         ]
+
+
+def _completion(response: ChatResponse) -> CompletionResponse:
+    """LlamaIndex's reading of a chat response as a completion, with the reasoning kept:
+    ``additional_kwargs["thinking"]``, as streamed completions carry ``thinking_delta``."""
+    completion = chat_response_to_completion_response(response)
+    blocks = response.message.blocks
+    thinking = "".join(b.content or "" for b in blocks if isinstance(b, ThinkingBlock))
+    if thinking:
+        completion.additional_kwargs = {**completion.additional_kwargs, "thinking": thinking}
+    return completion
 
 
 def _thinking_only(response: ChatResponse) -> ChatResponse | None:

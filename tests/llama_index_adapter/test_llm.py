@@ -130,13 +130,15 @@ async def test_complete_and_stream_complete(
     anyfast_server.enqueue(hi, hi)
     completion = await drive.complete(llm, "Say hi")
     assert completion.text == "Hi there!"
+    assert completion.additional_kwargs["thinking"] == "A greeting, then."
     assert completion.additional_kwargs["reasoning_tokens"] > 0
     assert _body(anyfast_server)["messages"] == [{"role": "user", "content": "Say hi"}]
 
     pieces = await drive.stream_complete(llm, "Say hi")
     assert pieces[-1].text == "Hi there!"
     assert "".join(p.delta or "" for p in pieces) == pieces[-1].text
-    assert any("thinking_delta" in p.additional_kwargs for p in pieces)
+    thinking = "".join(p.additional_kwargs.get("thinking_delta") or "" for p in pieces)
+    assert thinking == "A greeting, then."
     assert "total_tokens" in pieces[-1].additional_kwargs
 
 
