@@ -67,8 +67,8 @@ def pieces_of(text: str, cuts: list[int]) -> list[str]:
     return [text[a:b] for a, b in itertools.pairwise(bounds)]
 
 
-def streamed(pieces: list[str]) -> tuple[str, str]:
-    splitter = ThinkTagSplitter()
+def streamed(pieces: list[str], *, opened: bool = False) -> tuple[str, str]:
+    splitter = ThinkTagSplitter(opened=opened)
     answer = reasoning = ""
     for piece in pieces:
         more_answer, more_reasoning = splitter.feed(piece)
@@ -78,31 +78,40 @@ def streamed(pieces: list[str]) -> tuple[str, str]:
 
 
 TAGGED = "\n<think>\nLet me see.\n</think>\n\nThe answer."
+# think_tags="open": the model's text after a prompt that ended in "<think>\n".
+OPENED = "Let me see.\n</think>\n\nThe answer."
+MODES = [(TAGGED, False), (OPENED, True)]
 
 
-@pytest.mark.parametrize("cut", range(len(TAGGED) + 1))
-def test_cut_at_every_position(cut: int) -> None:
-    assert streamed([TAGGED[:cut], TAGGED[cut:]]) == ("The answer.", "Let me see.")
+@pytest.mark.parametrize(("text", "opened"), MODES)
+def test_cut_at_every_position(text: str, opened: bool) -> None:
+    for cut in range(len(text) + 1):
+        pieces = [text[:cut], text[cut:]]
+        assert streamed(pieces, opened=opened) == ("The answer.", "Let me see."), cut
 
 
-def test_one_character_at_a_time() -> None:
-    assert streamed(list(TAGGED)) == ("The answer.", "Let me see.")
+@pytest.mark.parametrize(("text", "opened"), MODES)
+def test_one_character_at_a_time(text: str, opened: bool) -> None:
+    assert streamed(list(text), opened=opened) == ("The answer.", "Let me see.")
 
 
 # Text made of the pieces that matter: the tags, their parts, whitespace, words.
-_PARTS = st.sampled_from(
+THINK_TAG_PARTS = st.sampled_from(
     ["<think>", "</think>", "<", "</", "<th", "ink>", "</th", "think", ">", " ", "\n", "a", "b c"]
 )
 
 
-@given(parts=st.lists(_PARTS, max_size=12), cuts=st.lists(st.integers(0, 80), max_size=8))
-def test_any_cut_gives_what_the_whole_gives(parts: list[str], cuts: list[int]) -> None:
+@pytest.mark.parametrize("opened", [False, True])
+@given(parts=st.lists(THINK_TAG_PARTS, max_size=12), cuts=st.lists(st.integers(0, 80), max_size=8))
+def test_any_cut_gives_what_the_whole_gives(
+    opened: bool, parts: list[str], cuts: list[int]
+) -> None:
     text = "".join(parts)
     cuts = [c for c in cuts if c <= len(text)]
-    assert streamed(pieces_of(text, cuts)) == split_think_tags(text)
+    assert streamed(pieces_of(text, cuts), opened=opened) == split_think_tags(text, opened=opened)
 
 
-@given(parts=st.lists(_PARTS, max_size=12))
+@given(parts=st.lists(THINK_TAG_PARTS, max_size=12))
 def test_content_that_does_not_open_with_the_tag_is_left_alone(parts: list[str]) -> None:
     text = "".join(parts)
     if not text.lstrip().startswith("<think>"):

@@ -5,7 +5,6 @@ default mode's warning when an answer holds such a closing tag."""
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import re
 import warnings
@@ -32,6 +31,8 @@ from anyfast_client._think_tags import (
     split_think_tags,
 )
 from anyfast_client.testing import AnyfastTestServer, Reply
+
+from .test_think_tags import THINK_TAG_PARTS
 
 ANSWER, REASONING = "Because of Rayleigh scattering.", "Short waves scatter more.\nSo: blue."
 # What such a server sends: the model's text after the prompt's "<think>\n".
@@ -63,43 +64,11 @@ def test_whole_content(content: str, answer: str, reasoning: str) -> None:
     assert split_think_tags(content, opened=True) == (answer, reasoning)
 
 
-def pieces_of(text: str, cuts: list[int]) -> list[str]:
-    bounds = [0, *sorted(set(cuts)), len(text)]
-    return [text[a:b] for a, b in itertools.pairwise(bounds)]
+# Cut anywhere, the open mode gives what it gives whole: test_think_tags.py runs its cut
+# tests and property in both modes.
 
 
-def streamed(pieces: list[str]) -> tuple[str, str]:
-    splitter = ThinkTagSplitter(opened=True)
-    answer = reasoning = ""
-    for piece in pieces:
-        more_answer, more_reasoning = splitter.feed(piece)
-        answer, reasoning = answer + more_answer, reasoning + more_reasoning
-    rest_answer, rest_reasoning = splitter.close()
-    return answer + rest_answer, reasoning + rest_reasoning
-
-
-@pytest.mark.parametrize("cut", range(len(OPENED) + 1))
-def test_cut_at_every_position(cut: int) -> None:
-    assert streamed([OPENED[:cut], OPENED[cut:]]) == ("The answer.", "Let me see.")
-
-
-def test_one_character_at_a_time() -> None:
-    assert streamed(list(OPENED)) == ("The answer.", "Let me see.")
-
-
-_PARTS = st.sampled_from(
-    ["<think>", "</think>", "<", "</", "<th", "ink>", "</th", "think", ">", " ", "\n", "a", "b c"]
-)
-
-
-@given(parts=st.lists(_PARTS, max_size=12), cuts=st.lists(st.integers(0, 80), max_size=8))
-def test_any_cut_gives_what_the_whole_gives(parts: list[str], cuts: list[int]) -> None:
-    text = "".join(parts)
-    cuts = [c for c in cuts if c <= len(text)]
-    assert streamed(pieces_of(text, cuts)) == split_think_tags(text, opened=True)
-
-
-@given(parts=st.lists(_PARTS, max_size=12))
+@given(parts=st.lists(THINK_TAG_PARTS, max_size=12))
 def test_nothing_is_reasoning_after_the_first_closing_tag(parts: list[str]) -> None:
     text = "".join(parts)
     answer, _ = split_think_tags(text, opened=True)
