@@ -111,6 +111,11 @@ class ChunkDecoder:
         events = self._sse.feed_raw(data)
         if events:
             self._head = None
+        # What each choice adds, with tagged thinking moved to reasoning: the accumulator
+        # and the reader both see the same. Text deltas skip the splitters once every
+        # choice passes its text on unchanged; chunks, which may bring a new choice, do not.
+        tags = self._tags
+        add = self.accumulator.add
         for event in events:
             if self.done:
                 return
@@ -120,16 +125,15 @@ class ChunkDecoder:
             )
             if item is not None:
                 self._fitted = True  # the same chunk as the template's, another text
+                if tags is not None and not tags.passing:
+                    item = tags.apply(item)
             elif (item := self._parsed(event)) is None:
                 if self.done:
                     return
                 continue
-            # What each choice adds, with tagged thinking moved to reasoning: the
-            # accumulator and the reader both see the same.
-            tags = self._tags
-            if tags is not None and not (tags.passing and type(item) is TextDelta):
+            elif tags is not None:
                 item = tags.apply(item)
-            self.accumulator.add(item)
+            add(item)
             self.handed_out = True
             yield item
 

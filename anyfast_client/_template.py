@@ -213,19 +213,26 @@ def _chunk_builder(
     )
 
     def build(text: str) -> ChatCompletionChunk:
-        # Inner model first; each one as pydantic's model_construct sets it up.
+        # Inner model first; each one as pydantic's model_construct sets it up. Each dict
+        # is a copy with one value set (one dict, where a display with ** makes two).
         built_delta = new(delta_type)
-        set_dict(built_delta, {**delta_values, field: text})
+        values = delta_values.copy()
+        values[field] = text
+        set_dict(built_delta, values)
         set_fields(built_delta, set(delta_set))
         set_extra(built_delta, None if delta_extra is None else dict(delta_extra))
         set_private(built_delta, None)
         built_choice = new(choice_type)
-        set_dict(built_choice, {**choice_values, "delta": built_delta})
+        values = choice_values.copy()
+        values["delta"] = built_delta
+        set_dict(built_choice, values)
         set_fields(built_choice, set(choice_set))
         set_extra(built_choice, None if choice_extra is None else dict(choice_extra))
         set_private(built_choice, None)
         chunk: ChatCompletionChunk = new(chunk_type)
-        set_dict(chunk, {**chunk_values, "choices": [built_choice]})
+        values = chunk_values.copy()
+        values["choices"] = [built_choice]
+        set_dict(chunk, values)
         set_fields(chunk, set(chunk_set))
         set_extra(chunk, None if chunk_extra is None else dict(chunk_extra))
         set_private(chunk, None)

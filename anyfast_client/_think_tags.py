@@ -251,6 +251,8 @@ class ThinkTags:
             _set_texts(built.choices[0].delta, texts)
             return built
         chunk = cast(ChatCompletionChunk, item)
+        if self.passing and all(choice.index in self._splitters for choice in chunk.choices):
+            return chunk  # splitters that pass hold nothing back: nothing to change
         changed = self._changes(chunk)
         self._update_passing()
         return _with_texts(chunk, changed) if changed else chunk

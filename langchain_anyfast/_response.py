@@ -8,7 +8,8 @@ comes from ``anyfast_client._response``. Nothing here does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.messages import (
@@ -157,13 +158,17 @@ class ChunkConverter:
     :meth:`final`.
     """
 
-    __slots__ = ("_sizes", "accumulator", "stream_usage")
+    __slots__ = ("_learn_text", "_make_text", "_sizes", "accumulator", "stream_usage")
 
     def __init__(self, accumulator: StreamAccumulator, *, stream_usage: bool = True) -> None:
         self.accumulator = accumulator
         self.stream_usage = stream_usage
         # The sizes of the calls' id, name and arguments after the last chunk.
         self._sizes: list[tuple[int, int, int]] = []
+        # How a generation's text is made from the text content this converter builds,
+        # once the stream's first text chunk proved it (see :meth:`_text_of`).
+        self._make_text: Callable[[str], str] | None = None
+        self._learn_text = True
 
     @property
     def finish_reason(self) -> str | None:
@@ -192,9 +197,28 @@ class ChunkConverter:
             message = _text_chunk(content=text, response_metadata={"model_provider": PROVIDER})
         else:
             return None
-        # For text content, ChatGenerationChunk's validator sets the message's own text;
-        # the builder's first call proves it gives what validation gives.
-        return _generation_chunk(message=message, text=message.text)
+        make_text = self._make_text
+        given = make_text(text) if make_text is not None else self._text_of(message)
+        return _generation_chunk(message=message, text=given)
+
+    def _text_of(self, message: AIMessageChunk) -> str:
+        """The text ChatGenerationChunk's validator sets: the message's own, read here
+        until the stream's first text chunk proves how it is made from the content.
+
+        For text content ``message.text`` is that text in LangChain's str subclass
+        (``TextAccessor``); made with ``str.__new__`` it costs no property and no
+        Python-level ``__new__`` per chunk. Proved on this stream's first text chunk
+        (value and type), as the builders prove theirs: otherwise it is read every time.
+        """
+        text = message.text
+        content = message.content
+        if self._learn_text and type(content) is str:
+            self._learn_text = False
+            make_text = functools.partial(str.__new__, type(text))
+            made = make_text(content)
+            if made == text and type(made) is type(text):
+                self._make_text = make_text
+        return text
 
     def final(self) -> ChatGenerationChunk:
         """The last generation: finish reason, model, id and (if asked for) usage, once.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
@@ -36,8 +37,9 @@ def test_generation_chunks_equal_validated_ones() -> None:
         assert isinstance(message, AIMessageChunk)
         reference = _validated(message)
         same(message, reference)
-        same(generation, ChatGenerationChunk(message=reference))
-    assert isinstance(built[0].text, type(ChatGenerationChunk(message=built[0].message).text))
+        validated = ChatGenerationChunk(message=reference)
+        same(generation, validated)
+        assert type(generation.text) is type(validated.text)  # LangChain's str subclass
     assert built[0].message.additional_kwargs == {"reasoning_content": "Think"}
     assert built[3].message.tool_call_chunks[0]["name"] == "get_weather"
 
@@ -77,3 +79,14 @@ def test_text_deltas_convert_as_the_chunks_they_stand_for() -> None:
             same(mine.message, theirs.message)
             assert mine.text == theirs.text
     assert converters[0].accumulator.result() == reference.accumulator.result()
+
+
+def test_a_generation_text_made_otherwise_is_read_from_each_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A langchain-core whose message text is not the content as it is: what the first text
+    # chunk proves no longer holds, so each generation's text is read from its message.
+    monkeypatch.setattr(AIMessageChunk, "text", property(lambda self: f"[{self.content}]"))
+    generations, _ = _converted(STREAM)
+    texts = [generation.text for generation in generations if generation is not None]
+    assert texts == ["[]", "[Hel]", "[lo]", "[]", "[]", "[!]"]
