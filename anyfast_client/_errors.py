@@ -267,8 +267,9 @@ def _version_path_hint(url: httpx.URL) -> str:
         base = path.removesuffix(endpoint)
         if base != path and not base.endswith(version):
             given = _origin_and(url, base)
-            # Another version (/v2, /api/v1) is replaced; a bare origin or prefix extended.
-            meant = _origin_and(url, _VERSION_TAIL.sub("", base) + version)
+            # The endpoint's own path copied into the base goes; another version (/v2,
+            # /api/v1) is replaced; a bare origin or prefix extended.
+            meant = _origin_and(url, _VERSION_TAIL.sub("", base.removesuffix(endpoint)) + version)
             return f" (the {setting} {given} does not end in {version}: did you mean {meant}?)"
     return ""
 

@@ -62,6 +62,8 @@ def messages_to_wire(
 
 def message_to_wire(message: ChatMessage, *, preserve_thinking: bool = False) -> Message:
     """One LlamaIndex message as the wire message of the same role."""
+    if not isinstance(message, ChatMessage):
+        raise _not_a_chat_message(message)
     role = message.role
     if role in _SYSTEM_ROLES:
         return SystemMessage(content=join_text(_texts(message, "system")))
@@ -70,6 +72,15 @@ def message_to_wire(message: ChatMessage, *, preserve_thinking: bool = False) ->
     if role == MessageRole.USER:
         return UserMessage(content=_user_content(message.blocks))
     return _assistant_message(message, preserve_thinking=preserve_thinking)
+
+
+def _not_a_chat_message(message: object) -> TypeError:
+    # An OpenAI-style dict or a LangChain message would otherwise fail deep inside with
+    # an AttributeError that names neither the message nor the fix.
+    return TypeError(
+        f"Anyfast takes llama_index.core.llms.ChatMessage objects, got a "
+        f"{type(message).__name__}: write ChatMessage(role='user', content='...')"
+    )
 
 
 def _unsupported(block: ContentBlock, where: str) -> ValueError:

@@ -511,6 +511,7 @@ def embed(text: str, dimension: int) -> list[float]:
 
 
 def embeddings_body(request: JSONDict, dimension: int) -> JSONDict:
+    dimension = _shortened(request.get("dimensions"), dimension)
     inputs = embedding_inputs(request) or []
     tokens = sum(word_count(text) for text in inputs)
     data = [
@@ -519,3 +520,11 @@ def embeddings_body(request: JSONDict, dimension: int) -> JSONDict:
     ]
     usage = {"prompt_tokens": tokens, "total_tokens": tokens}
     return {"object": "list", "data": data, "model": request.get("model"), "usage": usage}
+
+
+def _shortened(requested: object, dimension: int) -> int:
+    """``dimensions`` shortens the vectors, as a model that can shorten them does; it
+    never lengthens them."""
+    if isinstance(requested, int) and not isinstance(requested, bool) and requested > 0:
+        return min(requested, dimension)
+    return dimension
