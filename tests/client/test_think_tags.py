@@ -146,6 +146,21 @@ def test_choices_are_split_apart() -> None:
     assert tags.close_all() == {0: ("", ""), 1: ("", "")}
 
 
+def test_chunks_of_passing_choices_come_back_as_they_are_a_new_choice_is_split() -> None:
+    def chunk(index: int, content: str) -> ChatCompletionChunk:
+        choice = {"index": index, "delta": {"content": content}}
+        return ChatCompletionChunk.model_validate({"id": "c", "choices": [choice]})
+
+    tags = ThinkTags()
+    first, later = chunk(0, "Hello"), chunk(0, "<think>x</think>")
+    assert tags.apply(first) is first
+    assert tags.passing
+    assert tags.apply(later) is later
+    assert _choice_texts(tags.apply(chunk(1, "<think>one"))) == ("", "one")
+    assert not tags.passing
+    assert _choice_texts(tags.apply(chunk(1, "</think>1"))) == ("1", "")
+
+
 def test_close_gives_back_what_a_choice_held() -> None:
     tags = ThinkTags()
     tags.feed(0, "  <thin", "")
