@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, convert_to_messages
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from anyfast_client._adapter import count_chat_tokens
@@ -19,8 +19,10 @@ _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"
 def count_message_tokens(
     messages: Sequence[BaseMessage], tools: Sequence[Any] | None, *, model: str
 ) -> int:
-    """Prompt tokens of ``messages``, with ``tools``' schemas as a leading system turn."""
-    turns = [_turn(message) for message in messages]
+    """Prompt tokens of ``messages``, with ``tools``' schemas as a leading system turn.
+
+    Messages may be written as ``invoke`` takes them (``("user", "hi")``, dicts)."""
+    turns = [_turn(message) for message in convert_to_messages(messages)]
     if tools:
         schemas = [convert_to_openai_tool(tool) for tool in tools]
         turns.insert(0, ("system", json.dumps(schemas, ensure_ascii=False)))

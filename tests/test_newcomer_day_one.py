@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from langchain_core.messages import HumanMessage, SystemMessage
 from llama_index.core.llms import ChatMessage
 
 from anyfast_client import NotFoundError
@@ -64,3 +65,35 @@ def test_anyfast_names_a_message_that_is_not_a_chat_message(
         llm.chat([message])
     assert anyfast_server.requests == []
     assert llm.chat([ChatMessage(role="user", content="hi")]).message.content == "never sent"
+
+
+def test_token_counts_take_messages_as_invoke_takes_them() -> None:
+    model = ChatAnyfast(api_key="k")
+    counted = model.get_num_tokens_from_messages([SystemMessage("Be brief."), HumanMessage("hi")])
+    as_tuples = [("system", "Be brief."), ("user", "hi")]
+    as_dicts = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
+    assert model.get_num_tokens_from_messages(as_tuples) == counted  # type: ignore[arg-type]
+    assert model.get_num_tokens_from_messages(as_dicts) == counted  # type: ignore[arg-type]
+    assert counted > model.get_num_tokens_from_messages([HumanMessage("hi")])
+
+
+def _get_weather(city: str) -> str:
+    """The current weather in a city."""
+    return city
+
+
+def _add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+def test_offline_a_prompt_no_tool_is_about_gets_text_not_a_call(
+    build_model: Callable[..., Any],
+) -> None:
+    model = build_model(ChatAnyfast).bind_tools([_get_weather, _add])
+    thanks = model.invoke("Thanks, that is all.")
+    assert thanks.tool_calls == [] and thanks.text
+    (call,) = model.invoke("What is the weather in Rome?").tool_calls
+    assert call["name"] == "_get_weather"
+    forced = build_model(ChatAnyfast).bind_tools([_get_weather, _add], tool_choice="any")
+    assert forced.invoke("Thanks, that is all.").tool_calls  # a forced call is still made

@@ -9,7 +9,8 @@ always wins. The same request always gets the same reply.
 - A plain question gets an answer that names it and says it is simulated; a follow-up names
   the question before it, so a conversation sent with its history shows it.
 - With tools, it calls the tool the prompt names, else the one whose name and description
-  share most words with the prompt (the first on a tie), its arguments taken from the
+  share most words with the prompt (the first on a tie; none, when several are offered and
+  none shares a word, unless a call is forced), its arguments taken from the
   prompt's names, codes and numbers by the schema: "What's the weather in Paris?" gives
   ``city="Paris"``, "100 USD" ``amount=100, currency="USD"``. After a tool result, it
   answers with the result (the JSON asked for, read from the question and the results,
@@ -141,11 +142,13 @@ def _relevance(function: JSONDict, words: set[str]) -> int:
     return len({term for term in own if term not in _reading.STOPWORDS} & words)
 
 
-def _closest_tool(tools: dict[str, JSONDict], text: str) -> str:
-    """The tool sharing most words with the prompt; the first on a tie, or when none does."""
+def _closest_tool(tools: dict[str, JSONDict], text: str, *, forced: bool) -> list[str]:
+    """The tool sharing most words with the prompt, the first on a tie. When none shares a
+    word among several tools, none ("Thanks" gets a text answer), unless a call is forced."""
     words = set(_reading.terms(text))
     scores = {name: _relevance(function, words) for name, function in tools.items()}
-    return max(scores, key=lambda name: scores[name])
+    best = max(scores, key=lambda name: scores[name])
+    return [best] if forced or scores[best] or len(tools) == 1 else []
 
 
 def _pick_tools(request: JSONDict, tools: dict[str, JSONDict], text: str) -> list[str]:
@@ -154,7 +157,7 @@ def _pick_tools(request: JSONDict, tools: dict[str, JSONDict], text: str) -> lis
         return [forced]
     mentioned = _mentioned_tools(list(tools), text)
     if not mentioned:
-        return [_closest_tool(tools, text)]
+        return _closest_tool(tools, text, forced=_is_forced(request.get("tool_choice")))
     return mentioned if request.get("parallel_tool_calls") is not False else mentioned[:1]
 
 
