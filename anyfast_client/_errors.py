@@ -13,7 +13,7 @@
         ├── AuthenticationError     401
         ├── PermissionDeniedError   402, 403 (permission or quota)
         ├── NotFoundError           404
-        ├── RequestTooLargeError    413
+        ├── RequestTooLargeError    413, or a 400 whose code or type says the context overflowed
         ├── RateLimitError          429
         └── InternalServerError     5xx
 
@@ -248,7 +248,7 @@ def status_error(
         payload = None
     error = _from_error_object(status, _error_object(payload), text, headers or {})
     if isinstance(error, NotFoundError) and url is not None:
-        error.hint = _version_path_hint(httpx.URL(str(url)))
+        error.hint = _not_found_hint(httpx.URL(str(url)))
     return error
 
 
@@ -277,6 +277,24 @@ def _version_path_hint(url: httpx.URL) -> str:
 _VERSION_TAIL = re.compile(r"(/api)?/v\d+$")
 
 
+def _not_found_hint(url: httpx.URL) -> str:
+    return _version_path_hint(url) or _embeddings_layout_hint(url)
+
+
+def _embeddings_layout_hint(url: httpx.URL) -> str:
+    """For a 404 at ``/api/v3/embeddings`` (Anyfast's path, derived from a chat base URL),
+    the ``/v1`` that servers laid out as OpenAI's (llama.cpp, vLLM) serve embeddings under."""
+    path = url.path.rstrip("/")
+    base = path.removesuffix("/embeddings")
+    if base == path or not base.endswith("/api/v3"):
+        return ""
+    meant = _origin_and(url, base.removesuffix("/api/v3") + "/v1")
+    return (
+        f" (embeddings went to {_origin_and(url, base)}, Anyfast's path; a server laid out as"
+        f" OpenAI's serves them under /v1: set embeddings_base_url={meant!r})"
+    )
+
+
 def _origin_and(url: httpx.URL, path: str) -> str:
     # Credentials written into a URL (user:password@host) stay out of the message.
     shown = url.copy_with(username=None, password=None, path=path or "/", query=None, fragment=None)
@@ -302,12 +320,24 @@ def _event_status(code: str | int | None, type_: object = None) -> int:
     return 500
 
 
+# A 400 saying the prompt is longer than the context: OpenAI's code, llama.cpp's type. It is
+# the same failure as a 413 (LangChain's ContextOverflowError), which callers act on.
+_CONTEXT_OVERFLOW = frozenset({"context_length_exceeded", "exceed_context_size_error"})
+
+
+def _error_class(status: int, error: Mapping[str, Any]) -> type[APIStatusError]:
+    names = {_as_text(error.get("code")), _as_text(error.get("type"))}
+    if status == 400 and not names.isdisjoint(_CONTEXT_OVERFLOW):
+        return RequestTooLargeError
+    return status_error_class(status)
+
+
 def _from_error_object(
     status: int, error: Mapping[str, Any], raw: str, headers: Mapping[str, str]
 ) -> APIStatusError:
     message = _as_text(error.get("message")) or _fallback_message(status, raw)
     request_id = _request_id(message, headers)
-    return status_error_class(status)(
+    return _error_class(status, error)(
         message,
         status_code=status,
         code=_code(error.get("code")),
@@ -384,5 +414,5 @@ def decoding_error(exc: httpx.DecodingError, response: httpx.Response) -> Anyfas
         request_id=_request_id("", response.headers),
     )
     if isinstance(error, NotFoundError):  # the same hint as a readable 404's
-        error.hint = _version_path_hint(response.url)
+        error.hint = _not_found_hint(response.url)
     return error

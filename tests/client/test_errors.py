@@ -92,6 +92,22 @@ def test_code_int_str_or_missing(make_api: Any, code: object, expected: object) 
     assert "bad" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "error_object",
+    [
+        {"message": "too long", "type": "invalid_request_error", "code": "context_length_exceeded"},
+        {"message": "too long", "type": "exceed_context_size_error", "code": 400},  # llama.cpp
+    ],
+)
+def test_context_overflow_400_is_request_too_large(
+    make_api: Any, error_object: dict[str, Any]
+) -> None:
+    api = make_api(httpx.Response(400, json={"error": error_object}), max_retries=0)
+    with pytest.raises(RequestTooLargeError) as info:
+        api.chat(request())
+    assert info.value.status_code == 400 and info.value.message == "too long"
+
+
 def test_request_id_from_header(make_api: Any) -> None:
     response = httpx.Response(
         404, json={"error": {"message": "no model"}}, headers={"X-Request-Id": "req-hdr"}
