@@ -79,7 +79,7 @@ class _BaseClient:
         self.api_key = _config.resolve_api_key(api_key)
         self.base_url = _config.resolve_base_url(base_url)
         self.embeddings_base_url = _config.resolve_embeddings_base_url(
-            embeddings_base_url, self.base_url
+            embeddings_base_url, self.base_url, base_url_given=base_url is not None
         )
         self.timeout = _config.resolve_timeout(timeout)
         self.max_retries = max_retries

@@ -138,17 +138,20 @@ def resolve_base_url(base_url: str | None) -> str:
     return DEFAULT_BASE_URL
 
 
-def resolve_embeddings_base_url(embeddings_base_url: str | None, base_url: str) -> str:
+def resolve_embeddings_base_url(
+    embeddings_base_url: str | None, base_url: str, *, base_url_given: bool = False
+) -> str:
     """Embeddings live under ``/api/v3`` of the same origin as chat's ``/v1``.
 
-    An explicit setting wins; otherwise a base URL already ending in ``/api/v3`` is
-    used as it is (a path prefix before it kept), one ending in ``/v1`` has that part
-    replaced, and any other one keeps its origin only.
+    An explicit setting wins, then ``ANYFAST_EMBEDDINGS_BASE_URL`` unless a base URL was
+    given as an argument (an argument beats the environment); otherwise a base URL already
+    ending in ``/api/v3`` is used as it is (a path prefix before it kept), one ending in
+    ``/v1`` has that part replaced, and any other one keeps its origin only.
     """
     if embeddings_base_url is not None:
         return check_base_url(embeddings_base_url, field="embeddings_base_url")
     from_env = os.environ.get(EMBEDDINGS_BASE_URL_ENV, "").strip()
-    if from_env:
+    if from_env and not base_url_given:
         return check_base_url(from_env, field=EMBEDDINGS_BASE_URL_ENV)
     parts = urlsplit(base_url)
     path = parts.path.rstrip("/")

@@ -10,7 +10,7 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from llama_index.core.llms import ChatMessage
 
-from anyfast_client import NotFoundError
+from anyfast_client import AnyfastClient, NotFoundError
 from anyfast_client.testing import AnyfastTestServer, ErrorReply, Reply
 from langchain_anyfast import AnyfastEmbeddings, ChatAnyfast
 from llama_index_anyfast import Anyfast, AnyfastEmbedding
@@ -97,3 +97,30 @@ def test_offline_a_prompt_no_tool_is_about_gets_text_not_a_call(
     assert call["name"] == "_get_weather"
     forced = build_model(ChatAnyfast).bind_tools([_get_weather, _add], tool_choice="any")
     assert forced.invoke("Thanks, that is all.").tool_calls  # a forced call is still made
+
+
+@pytest.mark.parametrize("cls", [AnyfastEmbeddings, AnyfastEmbedding], ids=["lc", "li"])
+def test_a_base_url_argument_beats_the_exported_embeddings_url(
+    anyfast_server: AnyfastTestServer, monkeypatch: pytest.MonkeyPatch, cls: type[Any]
+) -> None:
+    # The README's exports left in the shell must not send a test's embeddings elsewhere.
+    monkeypatch.setenv("ANYFAST_EMBEDDINGS_BASE_URL", "http://127.0.0.1:9/api/v3")
+    model = cls(base_url=anyfast_server.base_url, api_key=anyfast_server.api_key)
+    try:
+        vector = (
+            model.embed_query("hi") if cls is AnyfastEmbeddings else model.get_query_embedding("hi")
+        )
+    finally:
+        model.close()
+    assert len(vector) == anyfast_server.embedding_dim
+    assert anyfast_server.last_request.path == "/api/v3/embeddings"
+
+
+def test_the_exported_embeddings_url_counts_when_no_base_url_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ANYFAST_EMBEDDINGS_BASE_URL", "http://emb.test/api/v3")
+    with AnyfastClient(api_key="k") as client:
+        assert client.embeddings_base_url == "http://emb.test/api/v3"
+    with AnyfastClient(api_key="k", base_url="http://arg.test/v1") as client:
+        assert client.embeddings_base_url == "http://arg.test/api/v3"
