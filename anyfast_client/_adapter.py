@@ -19,7 +19,7 @@ from ._batching import (
 )
 from ._caller import package_folder, user_stacklevel, walk_out_of
 from ._config import check_base_url, resolve_api_key
-from ._construct import Constructor
+from ._construct import Constructor, str_maker
 from ._conversation import (
     assistant_message,
     data_url,
@@ -126,6 +126,7 @@ __all__ = [
     "rename_aliases",
     "require_choices",
     "resolve_api_key",
+    "str_maker",
     "stream_items",
     "token_ids",
     "tool_call",

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from ._fast import FAST_PATHS_VARIABLE, fast_paths_enabled, stand_down, take_up
 
-__all__ = ["Constructor", "slot_setters"]
+__all__ = ["Constructor", "slot_setters", "str_maker"]
 
 _Model = TypeVar("_Model", bound=BaseModel)
 _IMMUTABLE = (type(None), str, int, float, bool, bytes, tuple, frozenset, enum.Enum)
@@ -226,3 +226,25 @@ def _compile(source: str, namespace: dict[str, Any]) -> None:
     # The source holds only field names checked to be plain identifiers (the values are
     # looked up in ``namespace``), as dataclasses writes its __init__.
     exec(compile(source, f"<Constructor {namespace['_model'].__qualname__}>", "exec"), namespace)  # noqa: S102
+
+
+def str_maker(made: str, source: str) -> Callable[[str], str] | None:
+    """``str.__new__`` for ``type(made)`` (a framework's ``str`` subclass), proved on one
+    value as the builders prove theirs: it must make ``made`` from ``source``, same value
+    and type, for a class whose instances hold nothing else (no ``__dict__``). None when
+    that fails or the fast paths are off: the caller reads the framework's own value."""
+    label = f"{type(made).__name__}(text)"
+    if not fast_paths_enabled():
+        stand_down(label, f"{FAST_PATHS_VARIABLE} is set")
+        return None
+    make = functools.partial(str.__new__, type(made))
+    try:
+        candidate = make(source)
+    except Exception as exc:  # any failure means: use the framework's own value
+        stand_down(label, f"making it failed: {exc!r}")
+        return None
+    if type(made).__dictoffset__ or candidate != made or type(candidate) is not type(made):
+        stand_down(label, "differs from the framework's own")
+        return None
+    take_up(label)
+    return make

@@ -8,7 +8,6 @@ comes from ``anyfast_client._response``. Nothing here does I/O.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -36,6 +35,7 @@ from anyfast_client._adapter import (
     parse_tool_arguments,
     reasoning_tokens,
     require_choices,
+    str_maker,
     total_tokens,
 )
 
@@ -214,10 +214,7 @@ class ChunkConverter:
         content = message.content
         if self._learn_text and type(content) is str:
             self._learn_text = False
-            make_text = functools.partial(str.__new__, type(text))
-            made = make_text(content)
-            if made == text and type(made) is type(text):
-                self._make_text = make_text
+            self._make_text = str_maker(text, content)
         return text
 
     def final(self) -> ChatGenerationChunk:

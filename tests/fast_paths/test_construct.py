@@ -257,3 +257,47 @@ def test_importing_the_core_reads_nothing_of_pydantic_models() -> None:
 def _label(model: type[BaseModel], *names: str) -> str:
     """The name a builder is recorded by (see anyfast_client._fast)."""
     return f"{model.__qualname__}({', '.join(names)})"
+
+
+# --------------------------------------------------------------------------- str_maker
+
+
+class _Accessor(str):
+    """A framework's ``str`` subclass that holds nothing else, as LangChain's text is."""
+
+    __slots__ = ()
+
+
+class _WithState(str):
+    """One whose instances carry a ``__dict__``: what ``__new__`` may set would be lost."""
+
+
+class _Upper(str):
+    def __new__(cls, value: str) -> _Upper:
+        return str.__new__(cls, value.upper())
+
+
+def test_str_maker_makes_the_framework_type_it_proved() -> None:
+    make = _construct.str_maker(_Accessor("hi"), "hi")
+    assert make is not None
+    made = make("there")
+    assert made == "there" and type(made) is _Accessor
+    assert "_Accessor(text)" in taken_up()
+
+
+@pytest.mark.parametrize(
+    ("made", "reason"),
+    [
+        (_WithState("hi"), "differs"),  # instances with a __dict__ are never made so
+        (_Upper("hi"), "differs"),  # its own __new__ does more than str.__new__
+    ],
+)
+def test_str_maker_refuses_what_it_cannot_make_alike(made: str, reason: str) -> None:
+    assert _construct.str_maker(made, "hi") is None
+    assert reason in stood_down()[f"{type(made).__name__}(text)"]
+
+
+def test_str_maker_stands_down_with_the_switch_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FAST_PATHS_VARIABLE, "0")
+    assert _construct.str_maker(_Accessor("hi"), "hi") is None
+    assert stood_down()["_Accessor(text)"] == f"{FAST_PATHS_VARIABLE} is set"
