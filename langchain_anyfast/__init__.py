@@ -2,7 +2,15 @@
 
 from anyfast_client import AnyfastWarning, __version__
 
-from ._chat_model import ChatAnyfast
+try:
+    from ._chat_model import ChatAnyfast
+except ModuleNotFoundError as error:  # the extra is optional in this distribution
+    if not (error.name or "").startswith("langchain_core"):
+        raise
+    message = (
+        "langchain_anyfast needs the langchain extra: pip install 'anyfast-integrations[langchain]'"
+    )
+    raise ModuleNotFoundError(message, name=error.name) from error
 from ._errors import (
     AnyfastAPIStatusError,
     AnyfastAuthenticationError,

@@ -3,6 +3,8 @@ endpoint, ``dimensions`` offline, and an OpenAI-style dict handed to LlamaIndex'
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -124,3 +126,22 @@ def test_the_exported_embeddings_url_counts_when_no_base_url_is_given(
         assert client.embeddings_base_url == "http://emb.test/api/v3"
     with AnyfastClient(api_key="k", base_url="http://arg.test/v1") as client:
         assert client.embeddings_base_url == "http://arg.test/api/v3"
+
+
+@pytest.mark.parametrize(
+    ("package", "framework", "extra"),
+    [
+        ("langchain_anyfast", "langchain_core", "langchain"),
+        ("llama_index_anyfast", "llama_index.core", "llama-index"),
+    ],
+)
+def test_importing_an_adapter_without_its_extra_names_the_extra(
+    package: str, framework: str, extra: str
+) -> None:
+    # None in sys.modules makes the import fail as if the framework were not installed.
+    code = f"import sys; sys.modules[{framework!r}] = None; import {package}"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode != 0
+    last_line = run.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("ModuleNotFoundError")
+    assert f"anyfast-integrations[{extra}]" in last_line
