@@ -467,6 +467,7 @@ def _completion(response: ChatResponse) -> CompletionResponse:
     """LlamaIndex's reading of a chat response as a completion, with the reasoning kept:
     ``additional_kwargs["thinking"]``, as streamed completions carry ``thinking_delta``."""
     completion = chat_response_to_completion_response(response)
+    completion.logprobs = response.logprobs  # which LlamaIndex's reading leaves behind
     blocks = response.message.blocks
     thinking = "".join(b.content or "" for b in blocks if isinstance(b, ThinkingBlock))
     if thinking:

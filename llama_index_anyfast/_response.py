@@ -15,13 +15,14 @@ from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
     ContentBlock,
+    LogProb,
     MessageRole,
     TextBlock,
     ThinkingBlock,
     ToolCallBlock,
 )
 
-from anyfast_client import ChatCompletion, ResponseMessage, ToolCall, Usage
+from anyfast_client import ChatCompletion, Choice, ResponseMessage, ToolCall, Usage
 from anyfast_client._adapter import (
     USAGE_KEYS,
     parse_tool_arguments,
@@ -84,4 +85,24 @@ def completion_to_chat_response(completion: ChatCompletion) -> ChatResponse:
     message = wire_message_to_chat_message(choice.message, reasoning_tokens(completion.usage))
     extra: dict[str, Any] = usage_to_kwargs(completion.usage)
     extra["finish_reason"] = choice.finish_reason
-    return ChatResponse(message=message, raw=completion, additional_kwargs=extra)
+    return ChatResponse(
+        message=message, raw=completion, additional_kwargs=extra, logprobs=token_logprobs(choice)
+    )
+
+
+def token_logprobs(choice: Choice) -> list[list[LogProb]] | None:
+    """Each token's top candidates, when asked for (``logprobs``, ``top_logprobs``) and sent
+    in OpenAI's shape, as LlamaIndex's OpenAI classes give them; else None."""
+    sent = (choice.model_extra or {}).get("logprobs")
+    tokens = sent.get("content") if isinstance(sent, dict) else None
+    if not isinstance(tokens, list):
+        return None
+    try:
+        read = [[_logprob(top) for top in token["top_logprobs"] or ()] for token in tokens]
+    except (KeyError, TypeError, ValueError):  # a shape of some other server's own
+        return None
+    return [candidates for candidates in read if candidates]
+
+
+def _logprob(top: dict[str, Any]) -> LogProb:
+    return LogProb(token=top["token"], logprob=top["logprob"], bytes=top.get("bytes") or [])

@@ -171,3 +171,15 @@ async def test_embeddings(real_server: RealServer) -> None:
     assert len(query) == len(documents[0]) == len(documents[1]) > 0
     embedding.close()
     await embedding.aclose()
+
+
+def test_logprobs_when_asked_for(make_llm: MakeLLM) -> None:
+    settings = thinking(False)
+    settings["additional_kwargs"] |= {"logprobs": True, "top_logprobs": 2}
+    llm = make_llm(max_tokens=5, **settings)
+    chat = llm.chat(user(PLAIN_PROMPT))
+    completion = llm.complete(PLAIN_PROMPT)
+    for logprobs in (chat.logprobs, completion.logprobs):
+        assert logprobs is not None and len(logprobs) == 5
+        assert all(len(candidates) == 2 for candidates in logprobs)
+        assert all(c.logprob <= 0 and c.token for tokens in logprobs for c in tokens)
