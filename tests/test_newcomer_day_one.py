@@ -145,3 +145,20 @@ def test_importing_an_adapter_without_its_extra_names_the_extra(
     last_line = run.stderr.strip().splitlines()[-1]
     assert last_line.startswith("ModuleNotFoundError")
     assert f"anyfast-integrations[{extra}]" in last_line
+
+
+def test_offline_a_quoted_phrase_is_the_argument(build_model: Callable[..., Any]) -> None:
+    lookup = {
+        "type": "function",
+        "function": {
+            "name": "lookup",
+            "description": "Look up a word in the dictionary",
+            "parameters": {"type": "object", "properties": {"word": {"type": "string"}}},
+        },
+    }
+    model = build_model(ChatAnyfast).bind_tools([lookup])
+    for prompt in ('Look up the word "apple"', "Look up the word 'apple'"):
+        (call,) = model.invoke(prompt).tool_calls
+        assert call["args"] == {"word": "apple"}
+    (call,) = model.invoke("What's the word for Apfel? Look it up").tool_calls
+    assert call["args"] == {"word": "Apfel"}  # an apostrophe inside a word opens no quote

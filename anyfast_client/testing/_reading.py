@@ -25,6 +25,10 @@ _KEYS = re.compile(r"\b(?:keys?|fields?|properties)\b:?([^.?!:;\n]*)", re.I)
 _KEY_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 _IDENTIFIER = re.compile(r"[`'\"]?([A-Za-z_]\w*)[`'\"]?")
 _CONTRACTION = re.compile(r"['\u2019](?:s|re|ve|ll|d|m|t)$", re.I)
+# An apostrophe inside a word ("What's") opens no quote: the mark must not follow a letter.
+_QUOTED = re.compile(
+    r"(?<!\w)[\"'\u201c\u2018]([^\"'\u201c\u201d\u2018\u2019\n]{1,80})[\"'\u201d\u2019](?!\w)"
+)
 
 STOPWORDS = frozenset(
     re.findall(
@@ -108,6 +112,11 @@ def names(text: str) -> list[str]:
         starts = kept[0] == words[0] and _starts_sentence(text, match.start())
         (opening if starts else inside).append(" ".join(kept))
     return list(dict.fromkeys(inside + opening))
+
+
+def quoted(text: str) -> list[str]:
+    """Phrases in quotes ("apple", 'New York'): what a prompt quotes, it means as written."""
+    return [phrase.strip() for phrase in _QUOTED.findall(text) if phrase.strip()]
 
 
 def _is_function_word(word: str) -> bool:

@@ -60,7 +60,8 @@ class SchemaFaker:
         self._text = f"{text}\n{answers}"
         self._form = form
         self._question = _reading.question_of(text).rstrip("?").strip() or "example"
-        self._names = list(dict.fromkeys(_reading.names(text) + _reading.names(answers)))
+        found = _reading.quoted(text) + _reading.names(text) + _reading.names(answers)
+        self._names = list(dict.fromkeys(found))
         self._codes = list(dict.fromkeys(_reading.codes(text) + _reading.codes(answers)))
         self._numbers = _reading.numbers(text) + _reading.numbers(answers)
         self._words = set(_reading.terms(self._text))

@@ -10,9 +10,9 @@ always wins. The same request always gets the same reply.
   the question before it, so a conversation sent with its history shows it.
 - With tools, it calls the tool the prompt names, else the one whose name and description
   share most words with the prompt (the first on a tie; none, when several are offered and
-  none shares a word, unless a call is forced), its arguments taken from the
-  prompt's names, codes and numbers by the schema: "What's the weather in Paris?" gives
-  ``city="Paris"``, "100 USD" ``amount=100, currency="USD"``. After a tool result, it
+  none shares a word, unless a call is forced), its arguments taken from the prompt's
+  quoted phrases, names, codes and numbers by the schema: "What's the weather in Paris?"
+  gives ``city="Paris"``, "100 USD" ``amount=100, currency="USD"``. After a tool result, it
   answers with the result (the JSON asked for, read from the question and the results,
   when ``response_format`` asks), unless a call is forced: then it calls a tool not yet
   called since the user's message (an agent's structured answer), so a loop ends.
