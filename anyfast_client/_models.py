@@ -298,8 +298,9 @@ def _read_reasoning_alias(data: Any) -> Any:
 
 
 # Part types that carry thinking inside a ``content`` list (gateways that pass a
-# provider's blocks on: ``{"type": "thinking", "thinking": ...}``, ``"reasoning"``).
-_THINKING_PARTS: Final = frozenset({"thinking", "reasoning"})
+# provider's blocks on: ``{"type": "thinking", "thinking": ...}``, ``"reasoning"``). A
+# tuple: compared by ``==``, so a "type" of any JSON value (a list, say) is only no match.
+_THINKING_PARTS: Final = ("thinking", "reasoning")
 
 
 def _thinking_parts(data: dict[str, Any]) -> dict[str, Any]:

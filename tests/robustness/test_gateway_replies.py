@@ -290,6 +290,14 @@ ROWS = [
         _whole({"content": [{"type": "text", "text": "Hi "}, "there"]}, usage=USAGE),
         _OK,
     ),
+    Row(
+        "content parts whose type is no string",
+        False,
+        _whole(
+            {"content": [{"type": ["text"], "text": "Hi "}, {"type": None}, "there"]}, usage=USAGE
+        ),
+        _OK,
+    ),
     # Thinking passed on as parts of the content list: reasoning, never answer text.
     Row(
         "whole thinking as a content part",

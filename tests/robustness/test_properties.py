@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -405,6 +406,8 @@ def test_documented_bodies_give_the_plain_reading(harness: Harness, body: Any) -
     assert not reading.unsure, "the reading knows every documented shape"
 
 
+# 600 examples take about 10 s here; shrinking a failure, or a loaded machine, takes longer.
+@pytest.mark.timeout(300)
 @settings(max_examples=600, **_SETTINGS)  # type: ignore[arg-type]
 @given(body=ANYTHING.streams)
 def test_any_stream_gives_the_plain_reading_or_an_anyfast_error(
@@ -413,6 +416,7 @@ def test_any_stream_gives_the_plain_reading_or_an_anyfast_error(
     _check_stream(harness, body, SYNC_STREAMED)
 
 
+@pytest.mark.timeout(300)
 @settings(max_examples=600, **_SETTINGS)  # type: ignore[arg-type]
 @given(body=ANYTHING.bodies)
 def test_any_body_gives_the_plain_reading_or_an_anyfast_error(harness: Harness, body: Any) -> None:
