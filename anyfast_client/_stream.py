@@ -114,7 +114,7 @@ class StreamAccumulator:
     (some relays send a running total on every chunk): it is never summed.
     """
 
-    __slots__ = ("_choices", "created", "id", "model", "usage")
+    __slots__ = ("_choices", "created", "id", "model", "system_fingerprint", "usage")
 
     def __init__(self) -> None:
         self.clear()
@@ -126,6 +126,8 @@ class StreamAccumulator:
         self.model = ""
         self.created = 0
         self.usage: Usage | None = None
+        # What a server sends to name its build (OpenAI, llama.cpp): kept, not required.
+        self.system_fingerprint: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -168,6 +170,7 @@ class StreamAccumulator:
             self.id = self.id or chunk.id
             self.model = self.model or chunk.model
             self.created = self.created or chunk.created
+            self.system_fingerprint = self.system_fingerprint or _fingerprint(chunk)
         if chunk.usage is not None:
             self.usage = chunk.usage
         for choice in chunk.choices:
@@ -191,6 +194,11 @@ class StreamAccumulator:
         return ChatCompletion(
             id=self.id, created=self.created, model=self.model, choices=choices, usage=self.usage
         )
+
+
+def _fingerprint(chunk: ChatCompletionChunk) -> str | None:
+    value = (chunk.model_extra or {}).get("system_fingerprint")
+    return value if isinstance(value, str) and value else None
 
 
 def _add_delta(state: _ChoiceState, delta: Delta) -> None:

@@ -109,16 +109,24 @@ def _parse_tool_calls(
 
 
 def _base_metadata(completion: ChatCompletion | ChatCompletionChunk) -> dict[str, Any]:
-    return {
+    metadata = {
         "model_name": completion.model,
         "model_provider": PROVIDER,
         "id": completion.id,
         "created": completion.created,
     }
+    fingerprint = (completion.model_extra or {}).get("system_fingerprint")
+    if isinstance(fingerprint, str) and fingerprint:
+        metadata["system_fingerprint"] = fingerprint  # where ChatOpenAI puts it
+    return metadata
 
 
 def _generation(choice: Choice, usage: Usage | None, metadata: dict[str, Any]) -> ChatGeneration:
     message = choice.message
+    info: dict[str, Any] = {"finish_reason": choice.finish_reason}
+    logprobs = (choice.model_extra or {}).get("logprobs")
+    if logprobs is not None:  # sent when asked for (extra_body), kept as ChatOpenAI keeps it
+        info["logprobs"] = logprobs
     calls, invalid = _parse_tool_calls(message.tool_calls or ())
     extra = {"reasoning_content": message.reasoning_content} if message.reasoning_content else {}
     ai = AIMessage(
@@ -127,9 +135,9 @@ def _generation(choice: Choice, usage: Usage | None, metadata: dict[str, Any]) -
         tool_calls=calls,
         invalid_tool_calls=invalid,
         usage_metadata=usage_to_metadata(usage) if usage is not None else None,
-        response_metadata={**metadata, "finish_reason": choice.finish_reason},
+        response_metadata={**metadata, **info},
     )
-    return ChatGeneration(message=ai, generation_info={"finish_reason": choice.finish_reason})
+    return ChatGeneration(message=ai, generation_info=info)
 
 
 def completion_to_chat_result(completion: ChatCompletion) -> ChatResult:
@@ -231,6 +239,8 @@ class ChunkConverter:
             "created": acc.created,
             "finish_reason": self.finish_reason,
         }
+        if acc.system_fingerprint:
+            metadata["system_fingerprint"] = acc.system_fingerprint
         fields = self._fallback_fields()
         usage = acc.usage if self.stream_usage else None
         if usage is not None:
