@@ -207,8 +207,12 @@ def ask() -> ChatRequest:
     return ChatRequest(messages=[UserMessage(content="Why is the sky blue?")])
 
 
+def settings_of(server: AnyfastTestServer, settings: dict[str, object]) -> dict[str, object]:
+    return {"base_url": server.base_url, "api_key": server.api_key, "max_retries": 0, **settings}
+
+
 async def whole(server: AnyfastTestServer, mode: str, **settings: object) -> ResponseMessage:
-    client_settings = {"base_url": server.base_url, "api_key": server.api_key, **settings}
+    client_settings = settings_of(server, settings)
     if mode == "sync":
         with AnyfastClient(**client_settings) as client:  # type: ignore[arg-type]
             return client.chat(ask()).choices[0].message
@@ -220,7 +224,7 @@ async def streamed_texts(
     server: AnyfastTestServer, mode: str, **settings: object
 ) -> tuple[list[tuple[str, str]], ResponseMessage]:
     """Each chunk's (content, reasoning) of choice 0, and the stream's completion."""
-    client_settings = {"base_url": server.base_url, "api_key": server.api_key, **settings}
+    client_settings = settings_of(server, settings)
     pieces: list[tuple[str, str]] = []
     if mode == "sync":
         with AnyfastClient(**client_settings) as client:  # type: ignore[arg-type]

@@ -5,7 +5,6 @@ default mode's warning when an answer holds such a closing tag."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import warnings
 
@@ -17,11 +16,7 @@ from anyfast_client import (
     AnyfastClient,
     AnyfastWarning,
     AsyncAnyfastClient,
-    ChatCompletionChunk,
-    ChatRequest,
-    ResponseMessage,
     StreamInterruptedError,
-    UserMessage,
 )
 from anyfast_client._decode import ChunkDecoder
 from anyfast_client._think_tags import (
@@ -32,7 +27,7 @@ from anyfast_client._think_tags import (
 )
 from anyfast_client.testing import AnyfastTestServer, Reply
 
-from .test_think_tags import THINK_TAG_PARTS
+from .test_think_tags import THINK_TAG_PARTS, ask, settings_of, sse, streamed_texts, whole
 
 ANSWER, REASONING = "Because of Rayleigh scattering.", "Short waves scatter more.\nSo: blue."
 # What such a server sends: the model's text after the prompt's "<think>\n".
@@ -102,46 +97,6 @@ def test_each_choice_starts_inside_the_thinking() -> None:
 
 
 # --------------------------------------------------------------------------- through the client
-
-
-def ask() -> ChatRequest:
-    return ChatRequest(messages=[UserMessage(content="Why is the sky blue?")])
-
-
-def settings_of(server: AnyfastTestServer, settings: dict[str, object]) -> dict[str, object]:
-    return {"base_url": server.base_url, "api_key": server.api_key, "max_retries": 0, **settings}
-
-
-async def whole(server: AnyfastTestServer, mode: str, **settings: object) -> ResponseMessage:
-    client_settings = settings_of(server, settings)
-    if mode == "sync":
-        with AnyfastClient(**client_settings) as client:  # type: ignore[arg-type]
-            return client.chat(ask()).choices[0].message
-    async with AsyncAnyfastClient(**client_settings) as aclient:  # type: ignore[arg-type]
-        return (await aclient.chat(ask())).choices[0].message
-
-
-def _texts(chunk: ChatCompletionChunk) -> tuple[str, str]:
-    deltas = [choice.delta for choice in chunk.choices]
-    return "".join(d.content or "" for d in deltas), "".join(
-        d.reasoning_content or "" for d in deltas
-    )
-
-
-async def streamed_texts(
-    server: AnyfastTestServer, mode: str, **settings: object
-) -> tuple[list[tuple[str, str]], ResponseMessage]:
-    """Each chunk's (content, reasoning), and the stream's completion, of choice 0."""
-    client_settings = settings_of(server, settings)
-    if mode == "sync":
-        with AnyfastClient(**client_settings) as client:  # type: ignore[arg-type]
-            with client.chat_stream(ask()) as stream:
-                pieces = [_texts(chunk) for chunk in stream]
-            return pieces, stream.completion.choices[0].message
-    async with AsyncAnyfastClient(**client_settings) as aclient:  # type: ignore[arg-type]
-        async with aclient.chat_stream(ask()) as astream:
-            pieces = [_texts(chunk) async for chunk in astream]
-        return pieces, astream.completion.choices[0].message
 
 
 def opened_reply(**fields: object) -> Reply:
@@ -222,11 +177,6 @@ def test_an_unknown_value_is_refused_naming_the_values(
 
 
 # --------------------------------------------------------------------------- the decoder alone
-
-
-def sse(*chunks: dict[str, object]) -> bytes:
-    events = [f"data: {json.dumps(chunk)}\n\n" for chunk in chunks]
-    return ("".join(events) + "data: [DONE]\n\n").encode()
 
 
 def two_choices() -> bytes:
