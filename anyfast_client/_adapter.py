@@ -42,8 +42,8 @@ from ._lazy import ClientOwner, LazyClients
 from ._model_facts import model_facts
 from ._models import normalize_stop
 from ._request import (
+    MODEL_BODY_FIELDS,
     REASONING_EFFORTS,
-    REQUEST_FIELDS,
     UPSTREAM_NAMES,
     Layer,
     check_model_settings,
@@ -80,8 +80,8 @@ __all__ = [
     "CONNECTION_ALIASES",
     "DEFAULT_EMBEDDING_MODEL",
     "DEFAULT_EMBED_BATCH_SIZE",
+    "MODEL_BODY_FIELDS",
     "REASONING_EFFORTS",
-    "REQUEST_FIELDS",
     "UPSTREAM_NAMES",
     "USAGE_KEYS",
     "ClientOwner",

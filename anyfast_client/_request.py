@@ -28,6 +28,7 @@ from ._models import ChatRequest, Message, SystemMessage, TextPart, normalize_st
 
 __all__ = [
     "ALIASES",
+    "MODEL_BODY_FIELDS",
     "MODEL_SETTINGS",
     "REASONING_EFFORTS",
     "REQUEST_FIELDS",
@@ -258,6 +259,11 @@ def unknown_keyword(
 #: any body field (ChatAnyfast's ``model_kwargs``, Anyfast's ``additional_kwargs``).
 UPSTREAM_NAMES = frozenset({"top_k", "repetition_penalty"})
 
+#: Request fields a chat class may be given at construction without a field of its own: sent
+#: on every call through its body setting, quietly, by both chat classes. The tools and the
+#: tool choice are not among them: they belong to a call (``SIBLING_NAMES`` says so).
+MODEL_BODY_FIELDS = frozenset(REQUEST_FIELDS) - {"tools", "tool_choice"}
+
 _UNDOCUMENTED = "Anyfast does not document it"
 _OPENAI_ONLY = "an OpenAI feature Anyfast does not document"
 _AZURE = "an Azure OpenAI setting; Anyfast has none"
@@ -323,6 +329,11 @@ SIBLING_NAMES: Mapping[str, tuple[str, bool]] = {
     **_each("streaming", "a stream is asked per call here: stream_chat or stream_complete"),
     **_each("mode", "no equivalent: texts and queries are embedded alike"),
     **_each("model_kwargs additional_kwargs extra_body openai_llm_kwargs", _BODY),
+    **_each(
+        "tools tool_choice",
+        "tools are given per call: bind_tools(...) in LangChain, chat_with_tools(...) or "
+        "tools=... in a call in LlamaIndex",
+    ),
 }
 
 #: Sibling names given the value that is what every class here does anyway: accepted.

@@ -40,7 +40,7 @@ from anyfast_client import (
 )
 from anyfast_client._adapter import (
     CONNECTION_ALIASES,
-    REQUEST_FIELDS,
+    MODEL_BODY_FIELDS,
     UPSTREAM_NAMES,
     ClientOwner,
     ForcedToolThinking,
@@ -105,8 +105,8 @@ def _not_a_body_field(name: str, valid: set[str]) -> str:
 
 
 # Names meant as they are though a letter from a field's (top_k, top_p; seed, stop): Qwen's
-# body parameters, and request fields the core knows that ChatAnyfast holds no field for.
-_MEANT = UPSTREAM_NAMES | REQUEST_FIELDS
+# body parameters, and request fields the core lets a model hold without a field.
+_MEANT = UPSTREAM_NAMES | MODEL_BODY_FIELDS
 
 
 def _is_connection(name: str) -> bool:
@@ -222,7 +222,7 @@ class ChatAnyfast(ClientOwner, BaseChatModel):
         valid = {*names, *CONNECTION_ALIASES}
         values = drop_sibling_names(values, valid, "ChatAnyfast", "extra_body")
         _refuse_near_misses(values, valid)
-        quiet = {n: values.pop(n) for n in [*values] if n in REQUEST_FIELDS and n not in names}
+        quiet = {n: values.pop(n) for n in [*values] if n in MODEL_BODY_FIELDS and n not in names}
         values["model_kwargs"] = {**quiet, **(values.get("model_kwargs") or {})}
         unknown = [n for n in (*values, *values["model_kwargs"]) if n not in names]
         for name in unknown:

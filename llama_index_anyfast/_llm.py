@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from llama_index.core.base.llms.generic_utils import (
@@ -46,6 +46,7 @@ from anyfast_client import (
     ChatRequest,
 )
 from anyfast_client._adapter import (
+    MODEL_BODY_FIELDS,
     UPSTREAM_NAMES,
     ClientOwner,
     ForcedToolThinking,
@@ -98,14 +99,16 @@ _ALIASES = {
     "async_http_client": "http_async_client",  # OpenAILike's name
 }
 
-# DashScope's fields that Anyfast holds none for, meant as the API means them: sent on
-# every call, as if given in additional_kwargs.
-_BODY_NAMES = UPSTREAM_NAMES | {"seed"}
+# Qwen's body parameters (DashScope's fields) and the request fields the core lets a model
+# hold without a field of its own (seed, response_format, ...): sent on every call, as if
+# given in additional_kwargs, as ChatAnyfast sends them through model_kwargs.
+_BODY_NAMES = UPSTREAM_NAMES | MODEL_BODY_FIELDS
 
 
-def _in_additional_kwargs(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` with its ``_BODY_NAMES`` moved into its ``additional_kwargs``."""
-    moved = {name: data.pop(name) for name in [*data] if name in _BODY_NAMES}
+def _in_additional_kwargs(data: dict[str, Any], held: Collection[str]) -> dict[str, Any]:
+    """``data`` with its ``_BODY_NAMES`` that are not ``held`` (the class's own names)
+    moved into its ``additional_kwargs``."""
+    moved = {n: data.pop(n) for n in [*data] if n in _BODY_NAMES and n not in held}
     if moved:
         data["additional_kwargs"] = {**(data.get("additional_kwargs") or {}), **moved}
     return data
@@ -213,7 +216,7 @@ class Anyfast(ClientOwner, FunctionCallingLLM):
         data = rename_aliases(data, _ALIASES, "Anyfast")
         known = [*type(self).model_fields, *_ALIASES]
         data = drop_sibling_names(data, known, "Anyfast", "additional_kwargs")
-        data = _in_additional_kwargs(data)
+        data = _in_additional_kwargs(data, known)
         refuse_unknown(data, known, "Anyfast")
         super().__init__(**data)
         self._clients = LazyClients(client, async_client)

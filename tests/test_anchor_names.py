@@ -76,6 +76,9 @@ SENT_AS = [
         ("frequency_penalty", 0.5, {"frequency_penalty": 0.5}),
         ("presence_penalty", -0.5, {"presence_penalty": -0.5}),
         ("seed", 3, {"seed": 3}),
+        # Request fields neither class holds a field for: sent on every call by both.
+        ("response_format", {"type": "json_object"}, {"response_format": {"type": "json_object"}}),
+        ("parallel_tool_calls", False, {"parallel_tool_calls": False}),
         ("top_k", 20, {"top_k": 20}),
         ("repetition_penalty", 1.1, {"repetition_penalty": 1.1}),
         ("enable_thinking", True, {"enable_thinking": True}),
@@ -233,6 +236,8 @@ REFUSED = [
         ("api_version", "2024-01-01", "Azure OpenAI setting"),
         ("tokenizer", "gpt2", "Qwen's tokenizer"),
         ("incremental_output", True, "always arrive as increments"),
+        ("tools", [], "tools are given per call"),
+        ("tool_choice", "auto", "tools are given per call"),
     ),
     *_cases(
         (ChatAnyfast,),
